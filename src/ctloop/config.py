@@ -1432,6 +1432,9 @@ class KfpConfig(Section):
                     example="https://kfp.example.com/pipeline", check=http_url)
     namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_namespace)
     experiment: str = opt("ctloop", "KFP experiment that holds the runs.", check=not_blank)
+    install_namespace: str = opt("", "The namespace KFP is installed in, where it is found without a host (the "
+                                 "kubeconfig API proxy, the in-cluster service); empty = KFP_INSTALL_NAMESPACE, else "
+                                 "kubeflow. Not the profile (namespace).", example="kfp-system", check=k8s_namespace)
 
 
 SECTIONS: tuple[type[Section], ...] = (DataConfig, TrainingConfig, GateConfig, DriftConfig, RolloutConfig,

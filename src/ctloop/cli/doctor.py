@@ -37,6 +37,7 @@ def _doctor(args: argparse.Namespace) -> int:
         tracking_uri=args.tracking_uri,
         kubeconfig=args.kubeconfig,
         context=args.context,
+        kfp_namespace=args.kfp_namespace,
         kserve_namespaces=tuple(args.kserve_namespace or ()),
         timeout=args.timeout,
     )
@@ -52,7 +53,8 @@ def _doctor(args: argparse.Namespace) -> int:
     # a KFP argument the other commands refuse is a bad argument here too (exit 2, before any check); what comes
     # from the environment is the KFP API check's FAIL. The kubeconfig as the KFP check reads it (KUBECONFIG too)
     kfp_inputs(opts.host, args.token or "", args.token_file or "", args.ca_file or "", environment=False,
-               kubeconfig=kubeconfig_path(opts.kubeconfig), context=opts.context)
+               kubeconfig=kubeconfig_path(opts.kubeconfig), context=opts.context, install_ns=opts.kfp_namespace,
+               install_name="--kfp-namespace" if args.kfp_namespace else "kfp.install_namespace")
     start = time.monotonic()
     progress = None if args.json else (lambda c: print(c.line(), flush=True))
     checks = doctor.Doctor(opts).run(progress)
@@ -95,7 +97,13 @@ def register(subparsers) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from ctloop.cli.argtypes import http_url, optional_location, text_file, tracking_uri
+    from ctloop.cli.argtypes import (
+        http_url,
+        k8s_namespace,
+        optional_location,
+        text_file,
+        tracking_uri,
+    )
 
     p.add_argument("-f", "--file", default="", type=optional_location, help="ctloop.yaml: KFP, InferenceServices, URIs")
     add_kfp_options(p)
@@ -107,7 +115,7 @@ def register(subparsers) -> None:
         ("--isvc", {**many, "metavar": "NAMESPACE/NAME"},
          "an InferenceService a model deploys to (repeatable; default: the spec's)"),
         ("--pipeline-namespace", text, "namespace the pipeline tasks run in: settings and the "
-         "runner's RBAC (default: --namespace, else where KFP is installed: $KFP_INSTALL_NAMESPACE or kubeflow)"),
+         "runner's RBAC (default: --namespace, else where KFP is installed: --kfp-namespace)"),
         ("--service-account", text, "service account the tasks run as (default: "
          "kfp.service_account, else pipeline-runner; default-editor on multi-user Kubeflow)"),
         ("--prometheus-url", {**text, "type": http_url}, "default: $PROMETHEUS_URL or the settings"),
@@ -117,6 +125,9 @@ def register(subparsers) -> None:
         ("--tracking-uri", {**text, "type": tracking_uri}, "MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)"),
         ("--kubeconfig", {**text, "type": text_file}, "default: $KUBECONFIG or ~/.kube/config"),
         ("--context", text, "kubeconfig context (default: the current one)"),
+        ("--kfp-namespace", {**text, "type": k8s_namespace}, "the namespace KFP is installed in: where it is found "
+         "without --host, its Argo ConfigMap and, on standalone KFP, its tasks (default: kfp.install_namespace, "
+         "$KFP_INSTALL_NAMESPACE, else kubeflow); not the profile (--namespace)"),
         ("--kserve-namespace", {**many, "metavar": "NS"},
          "where kserve-controller-manager runs (default: rollout.kserve_namespace or $CTLOOP_KSERVE_NAMESPACE, "
          "else kserve, then kubeflow)"),

@@ -34,7 +34,7 @@ def approves_by_hand(model) -> bool:
     return bool(rollout and rollout.approval == "required" and rollout.inference_service)
 
 
-def _platform(args: argparse.Namespace, host: str = "", namespace: str = ""):
+def _platform(args: argparse.Namespace, host: str = "", namespace: str = "", install_namespace: str = ""):
     from ctloop.ops.platform import Platform
 
     return Platform(
@@ -45,6 +45,7 @@ def _platform(args: argparse.Namespace, host: str = "", namespace: str = ""):
         ca_file=args.ca_file or "",
         timeout=args.timeout,
         allow_old_backend=getattr(args, "allow_old_backend", False),
+        install_namespace=install_namespace,  # ctloop.yaml's kfp.install_namespace
     )
 
 
@@ -596,7 +597,7 @@ def _apply(args: argparse.Namespace) -> int:
     print(f"{args.file}: valid ({len(spec.models)} model(s)){note}")
 
     def factory(kfp):
-        return _platform(args, host=kfp.host, namespace=kfp.namespace)
+        return _platform(args, host=kfp.host, namespace=kfp.namespace, install_namespace=kfp.install_namespace)
 
     apply_spec(spec, platform_factory=factory, image=image, dry_run=args.dry_run, prune=args.prune)
     return 0

@@ -191,7 +191,8 @@ MULTI_USER_RUNNER = "default-editor"
 # Argo's workflow controller and its ConfigMap, as KFP installs them (2.17.0 manifests/kustomize/
 # env/platform-agnostic: namespace kubeflow, third-party/argo/base/workflow-controller-configmap-patch.yaml),
 # also on multi-user Kubeflow (one controller for every profile), are read where KFP is installed, where standalone
-# KFP runs its tasks too: kfp_namespace() (a bad KFP_INSTALL_NAMESPACE is the KFP API line's FAIL, the default here)
+# KFP runs its tasks too: Doctor.kfp_namespace (--kfp-namespace, kfp.install_namespace, else kfp_namespace(): a bad
+# KFP_INSTALL_NAMESPACE is the KFP API line's FAIL, the default here)
 ARGO_CONFIGMAP = "workflow-controller-configmap"
 # Which node phases each Argo retryPolicy retries: (Failed: the main container exited non-zero, or the
 # pod failed with a status message, as a kubelet eviction under node pressure does; Error: the pod was
@@ -595,7 +596,7 @@ class DoctorOptions:
     token_file: str = ""
     ca_file: str = ""  # the CA bundle of KFP's certificate (empty: KFP_CA_FILE, else certifi's)
     namespace: str = ""  # KFP namespace: the profile on multi-user Kubeflow
-    pipeline_namespace: str = ""  # where task pods run; default: namespace, else "kubeflow"
+    pipeline_namespace: str = ""  # where task pods run; default: namespace, else where KFP is installed (Doctor.kfp_namespace)
     service_account: str = ""  # the pipeline runner; default pipeline-runner / default-editor
     targets: list[Target] = field(default_factory=list)
     prometheus_url: str = ""
@@ -607,6 +608,12 @@ class DoctorOptions:
     kserve_namespaces: tuple[str, ...] = KSERVE_NAMESPACES  # where its controller runs
     kserve_config_namespace: str = ""  # rollout.kserve_namespace: where the rollout reads KServe's ConfigMap
     timeout: float = 5.0
+    # ctloop.yaml's platform (a ctloop.config.PlatformConfig; None: the defaults): the step resources the compiler
+    # gives each task (ctloop.ops.settings.step_resources), whose CPU sets the task's OMP_NUM_THREADS
+    platform: Any = None
+    # where KFP is installed (ctloop.yaml kfp.install_namespace, --kfp-namespace); empty: KFP_INSTALL_NAMESPACE, else
+    # the default (ctloop.ops.platform.install_namespace)
+    kfp_namespace: str = ""
 
 
 def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
@@ -633,6 +640,8 @@ def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
         tracking_uri=tracking,
         metric_source=source,
         kserve_config_namespace=kserve_config,
+        platform=spec.platform,
+        kfp_namespace=spec.kfp.install_namespace,
     )
     for key, value in overrides.items():
         if value not in (None, "", [], ()):
@@ -741,6 +750,11 @@ class Doctor:
         self.kserve_default_problem = ""  # read, but naming no mode KServe takes (isvc.read_deploy_config)
         self.kserve_default_read: ClusterDefault | None = None  # check_kserve's read; None: not read
         self.needs_knative = False
+
+    def kfp_namespace(self) -> str:
+        """Where KFP is installed: ``--kfp-namespace`` or ctloop.yaml's ``kfp.install_namespace``, else the
+        environment's, else the default (:func:`kfp_namespace`, ``ctloop.ops.platform.shown_install_namespace``)."""
+        return kfp_namespace(self.opts.kfp_namespace)
 
     def _set_backend(self, backend: Any) -> None:
         if not self.backend.done():
@@ -860,6 +874,7 @@ class Doctor:
                 # without a host, KFP through the kubeconfig the Kubernetes line reads (kube_client)
                 kubeconfig=kube_file,
                 context=o.context,
+                install_namespace=o.kfp_namespace,
             )
         finally:
             self._set_backend(self.platform.backend if self.platform is not None else None)
@@ -1312,15 +1327,15 @@ class Doctor:
         from ctloop.config import STEPS
         from ctloop.ops.settings import RETRIED_STEPS
 
-        where = f"ConfigMap {kfp_namespace()}/{ARGO_CONFIGMAP}"
+        where = f"ConfigMap {self.kfp_namespace()}/{ARGO_CONFIGMAP}"
         try:
-            cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, ARGO_CONFIGMAP, kfp_namespace())
+            cm = self._read(self._api("CoreV1Api").read_namespaced_config_map, ARGO_CONFIGMAP, self.kfp_namespace())
         except ApiException as exc:
             if exc.status != 403:
                 raise
             return Check(name, WARN, f"may not read {where}: cannot tell whether Argo retries ctloop's steps "
                          "when they fail (KFP 2.17's install sets templateDefaults retryPolicy OnError: only on "
-                         "pod errors)", f"ask a cluster admin for kubectl -n {kfp_namespace()} get configmap "
+                         "pod errors)", f"ask a cluster admin for kubectl -n {self.kfp_namespace()} get configmap "
                          f"{ARGO_CONFIGMAP} -o jsonpath='{{.data.workflowDefaults}}' (docs/operations.md)")
         if cm is None:
             return Check(name, SKIP, f"no {where}: Argo's workflow controller is configured elsewhere")
@@ -1329,7 +1344,7 @@ class Doctor:
             found = retry_defaults(text)
         except ValueError as exc:
             return Check(name, WARN, f"{where}: {exc}: cannot tell which retryPolicy Argo gives ctloop's steps",
-                         f"kubectl -n {kfp_namespace()} get configmap {ARGO_CONFIGMAP} -o yaml")
+                         f"kubectl -n {self.kfp_namespace()} get configmap {ARGO_CONFIGMAP} -o yaml")
         if found is None:
             return self._workflow_retries(name, where, text)
         policy, limit = found
@@ -1346,7 +1361,7 @@ class Doctor:
         patch = json.dumps({"data": {"workflowDefaults": yaml.safe_dump(defaults, sort_keys=False)}},
                            separators=(",", ":"))
         # shlex.quote: safe_dump single-quotes strings such as 'false', which would end a '...' argument
-        fix = (f"kubectl -n {kfp_namespace()} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
+        fix = (f"kubectl -n {self.kfp_namespace()} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
                "(drops templateDefaults.retryStrategy: this changes every pipeline's steps on the cluster, "
                "those without a retry policy of their own lose their retries on pod errors, so it is the "
                "platform's call; a reinstall of KFP's manifests sets it again)")
@@ -1394,7 +1409,7 @@ class Doctor:
             found = retry_defaults(text, workflow_level=True)
         except ValueError as exc:
             return Check(name, WARN, f"{where}: {exc}: cannot tell which retryPolicy Argo gives ctloop's steps",
-                         f"kubectl -n {kfp_namespace()} get configmap {ARGO_CONFIGMAP} -o yaml")
+                         f"kubectl -n {self.kfp_namespace()} get configmap {ARGO_CONFIGMAP} -o yaml")
         if found is None:
             return Check(name, OK, f"{none}: ctloop's retried steps are retried when they fail (Argo's default "
                          "OnFailure), its other steps never")
@@ -1410,7 +1425,7 @@ class Doctor:
         del defaults["spec"]["retryStrategy"]
         patch = json.dumps({"data": {"workflowDefaults": yaml.safe_dump(defaults, sort_keys=False)}},
                            separators=(",", ":"))
-        fix = (f"kubectl -n {kfp_namespace()} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
+        fix = (f"kubectl -n {self.kfp_namespace()} patch configmap {ARGO_CONFIGMAP} --type merge -p {shlex.quote(patch)} "
                "(drops spec.retryStrategy: this changes every pipeline's steps on the cluster, so it is the "
                "platform's call)")
         if policy not in RETRIED_PHASES:
@@ -1762,7 +1777,7 @@ class Doctor:
         ns = (
             self.opts.pipeline_namespace
             or self.opts.namespace
-            or ("" if multi else kfp_namespace())
+            or ("" if multi else self.kfp_namespace())
         )
         sa = self.opts.service_account or (MULTI_USER_RUNNER if multi else STANDALONE_RUNNER)
         return ns, sa
@@ -2057,7 +2072,7 @@ class Doctor:
                               if selects((pd.get("spec") or {}).get("selector") or {}, pod_labels)]
                     names = sorted(pd_name(pd) for pd in chosen)
                     conflicts = pod_default_conflicts(chosen)
-                    task_env = task_env_entries("trigger_training", S)
+                    task_env = task_env_entries("trigger_training", S, self.opts.platform)
                     clashes = task_env_clashes(chosen, task_env)
                     # one that selects pods without the access label applies to every step's pod, whose
                     # OMP_NUM_THREADS is compiled from its own CPU: no value of it equals them all

@@ -65,6 +65,7 @@ import http.client
 import importlib
 import itertools
 import json
+import logging
 import os
 import re
 import subprocess
@@ -662,6 +663,10 @@ class KfpAuth:
     # kfp got it for ("the IAP client id <id>", "the googleusercontent.com host")
     google: str = ""
     google_for: str = ""
+    # where KFP is installed as a setting gave it (ctloop.yaml kfp.install_namespace, doctor --kfp-namespace), checked
+    # by kfp_inputs; empty: the environment's, else kubeflow (:func:`install_namespace`)
+    install_namespace: str = ""
+    install_name: str = ""  # the setting it came from: "kfp.install_namespace", "--kfp-namespace"
 
 
 def resolve_ca_file(ca_file: str = "", *, environment: bool = True, ca_name: str = "--ca-file") -> tuple[str, str]:
@@ -717,15 +722,19 @@ def sa_token_path() -> str:
     return os.environ.get(SA_TOKEN_ENV) or SA_TOKEN_PATH
 
 
-def install_namespace() -> str:
-    """The namespace KFP is installed in (:data:`TASK_INSTALL_NAMESPACE_ENV`, a task's from ctloop-settings, which
-    wins over a ``KFP_INSTALL_NAMESPACE`` a PodDefault set as ``CTLOOP_KFP_CA_FILE`` wins over ``KFP_CA_FILE``
-    (:func:`task_platform`), else :data:`INSTALL_NAMESPACE_ENV`, else :data:`INSTALL_NAMESPACE`), where
-    ``kfp.Client`` finds it without a host; a ConfigError (one line) when it is no namespace's name."""
+def install_namespace(given: str = "", given_name: str = "kfp.install_namespace") -> str:
+    """The namespace KFP is installed in, where ``kfp.Client`` finds it without a host: ``given`` (ctloop.yaml's
+    ``kfp.install_namespace``, ``ctloop doctor --kfp-namespace``: ``given_name`` names it), else
+    :data:`TASK_INSTALL_NAMESPACE_ENV` (a task's from ctloop-settings, which wins over a ``KFP_INSTALL_NAMESPACE`` a
+    PodDefault set as ``CTLOOP_KFP_CA_FILE`` wins over ``KFP_CA_FILE``, :func:`task_platform`), else
+    :data:`INSTALL_NAMESPACE_ENV`, else :data:`INSTALL_NAMESPACE`; a ConfigError (one line naming the setting and
+    the value) when it is no namespace's name."""
     from ctloop.config import k8s_namespace
 
     name = next((n for n in (TASK_INSTALL_NAMESPACE_ENV, INSTALL_NAMESPACE_ENV) if os.environ.get(n)), "")
     value = os.environ.get(name, "") if name else ""
+    if given:
+        name, value = given_name, given
     if not value:
         return INSTALL_NAMESPACE
     if problem := k8s_namespace(value):
@@ -734,19 +743,23 @@ def install_namespace() -> str:
     return value
 
 
-def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth) -> KfpAuth:
+#: kfp 2.17.0 ``kfp/client/auth.py`` ``get_gcp_access_token``: what it logs (then the error) when google-auth failed
+GCP_TOKEN_FAILED = "Failed to get GCP access token: "
+
+
+def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth, why: str = "") -> KfpAuth:
     """What kfp 2.17.0 ``Client._load_config`` sent when it took one of its Google routes before ctloop's
     ``credentials`` (``route``: ``"iap"``, the client id ``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``, whose
     ``auth.get_auth_token`` gets a Google ID token for it; ``"inverse-proxy"``, a ``*.googleusercontent.com``
     host, whose ``auth.get_gcp_access_token`` gets the Application Default Credentials' access token, or None
     when there are none): that token (``""``: none was sent), named as such in every message; the CA bundle of
-    ``chosen`` (what ctloop chose) stays."""
+    ``chosen`` (what ctloop chose) stays. ``why``: google-auth's error kfp logged (:data:`GCP_TOKEN_FAILED`)."""
     target = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
     if not token and route == "iap":  # get_service_account_credentials: None for user OAuth credentials only
         source = (f"no token: kfp got no ID token for {target}: the Application Default Credentials are user "
                   f"credentials; IAP needs a service account{_oauth_app_fix(', or ')}")
     elif not token:
-        source = f"no token: kfp found no Google credentials for {target}"
+        source = f"no token: kfp found no Google credentials for {target}" + (f" ({why[:200]})" if why else "")
     elif route == "iap":
         source = f"the Google ID token kfp got for {target}"
     else:
@@ -770,6 +783,61 @@ def _google_auth_failed(route: str, client_id: str, exc: BaseException) -> str:
 SIGN_BLOB_REFUSED = "Error calling the IAM signBlob API"
 #: google-auth 2.62.2: IAM's or the metadata server's retryable statuses (5xx) until its retries ran out
 _GOOGLE_RETRIES_EXHAUSTED = ("exhausted signBlob endpoint retries", "Compute Engine Metadata server unavailable")
+#: google-auth 2.62.2's functions that raise a TransportError on an HTTP answer with that answer in their local
+#: ``response``, and the statuses each retries before it gives up: ``iam.py`` ``Signer._make_signing_request``
+#: (``IAM_RETRY_CODES``) and ``compute_engine/_metadata.py`` ``get`` (``transport.DEFAULT_RETRYABLE_STATUS_CODES``)
+_GOOGLE_ANSWERING = {
+    ("google.auth.iam", "_make_signing_request"): frozenset({500, 502, 503, 504}),
+    ("google.auth.compute_engine._metadata", "get"): frozenset({500, 503, 504, 408, 429}),
+}
+
+
+def _google_frame(exc: BaseException) -> tuple[frozenset[int] | None, Any]:
+    """(the statuses it retries, the local ``response``) of the frame that raised ``exc`` when that is one of
+    :data:`_GOOGLE_ANSWERING`; ``(None, None)`` otherwise (raised elsewhere, or before any answer). google-auth gives
+    these TransportErrors no status of their own: the raising frame, kept by ``exc.__traceback__``, has it."""
+    tb = exc.__traceback__
+    if tb is None:
+        return None, None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    retried = _GOOGLE_ANSWERING.get((tb.tb_frame.f_globals.get("__name__", ""), code.co_name))
+    if retried is None:
+        return None, None
+    return retried, tb.tb_frame.f_locals.get("response")
+
+
+def _google_answer(exc: BaseException) -> tuple[int | None, str, str]:
+    """``(HTTP status, the JSON error's status, its reason)`` of the answer google-auth raised ``exc`` on
+    (:func:`_google_frame`): a Google API's error body ``{"error": {"code", "status", "details": [{"reason"}]}}``
+    (older ones: ``"errors": [{"reason"}]``); ``(None, "", "")`` when no such frame raised it (the text decides)."""
+    _, response = _google_frame(exc)
+    status = getattr(response, "status", None)
+    if not isinstance(status, int):
+        return None, "", ""
+    data = getattr(response, "data", b"")
+    try:
+        error = json.loads(data.decode("utf-8") if isinstance(data, bytes) else str(data)).get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if not isinstance(error, dict):
+        return status, "", ""
+    reasons = [item.get("reason") for key in ("details", "errors") for item in error.get(key) or []
+               if isinstance(item, dict) and isinstance(item.get("reason"), str)]
+    return status, str(error.get("status") or "") if isinstance(error.get("status"), str) else "", (reasons or [""])[0]
+
+
+def _sign_blob_refused(exc: BaseException) -> bool:
+    """Whether IAM refused signBlob (google-auth 2.62.2 ``iam.py``): an answer neither 200 nor one it retries, read
+    from the raising frame (:func:`_google_frame`); without that frame, the text (:data:`SIGN_BLOB_REFUSED`)."""
+    from google.auth.exceptions import TransportError
+
+    retried, response = _google_frame(exc)
+    status = getattr(response, "status", None)
+    if isinstance(status, int) and retried is _GOOGLE_ANSWERING[("google.auth.iam", "_make_signing_request")]:
+        return status != 200 and status not in retried
+    return isinstance(exc, TransportError) and str(exc).startswith(SIGN_BLOB_REFUSED)
 
 
 def _google_transient(exc: BaseException) -> bool:
@@ -791,7 +859,12 @@ def _google_transient(exc: BaseException) -> bool:
             return True
         if getattr(seen, "retryable", False) is True:
             return True
-        if any(text in str(seen) for text in _GOOGLE_RETRIES_EXHAUSTED):
+        retried, response = _google_frame(seen)
+        status = getattr(response, "status", None)
+        if isinstance(status, int):  # google-auth's answer: a status it retries, until it gave up
+            if retried is not None and status in retried:
+                return True
+        elif any(text in str(seen) for text in _GOOGLE_RETRIES_EXHAUSTED):  # the fallback: its text
             return True
         seen = seen.__cause__
     return False
@@ -833,7 +906,10 @@ def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
     2.17.0 ``auth.get_service_account_credentials`` signs the ID token's JWT with ``google.auth.iam.Signer`` as
     the service account itself, which needs ``iam.serviceAccounts.signBlob`` on it."""
     target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
-    return (f"IAM refused to sign kfp's ID token for {target}: {one_line(str(exc))[:200]} — fix: grant the "
+    status, error, reason = _google_answer(exc)
+    answer = " ".join(str(part) for part in (status, error) if part) + (f", {reason}" if reason else "")
+    said = f" (HTTP {answer})" if status is not None else ""
+    return (f"IAM refused to sign kfp's ID token for {target}: {one_line(str(exc))[:200]}{said} — fix: grant the "
             "service account roles/iam.serviceAccountTokenCreator on itself (gcloud iam service-accounts "
             "add-iam-policy-binding SA --member serviceAccount:SA --role roles/iam.serviceAccountTokenCreator); "
             "the VM or node also needs the https://www.googleapis.com/auth/iam (or cloud-platform) scope")
@@ -1301,8 +1377,9 @@ def explain_status(
         # Service in that namespace (the API server answers its Status 'services "ml-pipeline" not found')
         return (
             f"no KFP API at {url}: HTTP 404{said}: the kubeconfig's API server has no service ml-pipeline in namespace "
-            f"{proxied.group(1)} — fix: set {INSTALL_NAMESPACE_ENV} to the namespace KFP is installed in (kubectl get "
-            "svc -A -l app=ml-pipeline), check the kubeconfig context, or give --host the KFP URL"
+            f"{proxied.group(1)} — fix: set {auth.install_name or INSTALL_NAMESPACE_ENV} to the namespace KFP is "
+            f"installed in (kubectl get svc -A -l app=ml-pipeline{_install_settings(auth)}), check the kubeconfig "
+            "context, or give --host the KFP URL"
         )
     if status == 404:
         return (
@@ -1312,7 +1389,7 @@ def explain_status(
     if status >= 500:
         return (
             f"the KFP API at {url} is failing: HTTP {status}{said} — fix: check the API server "
-            f"(kubectl -n {shown_install_namespace()} get pods -l app=ml-pipeline) and retry"
+            f"(kubectl -n {shown_install_namespace(auth.install_namespace)} get pods -l app=ml-pipeline) and retry"
             + (
                 "; if it is healthy, this may be ingress-nginx's rate limit (limit-rps answers 503 unless "
                 "limit-req-status-code is 429): retry in a minute, or raise the limit for this client"
@@ -1323,10 +1400,18 @@ def explain_status(
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
 
 
-def shown_install_namespace() -> str:
+def _install_settings(auth: KfpAuth) -> str:
+    """The other settings of where KFP is installed, for a fix that names the one in use (:func:`install_namespace`:
+    a setting wins over the variable)."""
+    if auth.install_name:
+        return ""
+    return "; or ctloop.yaml's kfp.install_namespace, ctloop doctor --kfp-namespace"
+
+
+def shown_install_namespace(given: str = "") -> str:
     """:func:`install_namespace` for a message (a bad value was refused before any request; never raises)."""
     try:
-        return install_namespace()
+        return install_namespace(given)
     except ConfigError:
         return INSTALL_NAMESPACE
 
@@ -1739,18 +1824,18 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             if named:
                 client_id = None
             # kfp's ``namespace`` (its 3rd argument) is where KFP is installed; Platform never passes the profile
-            args = (install_namespace(), *args[1:]) if args else args
+            args = (install_namespace(auth.install_namespace), *args[1:]) if args else args
             if "namespace" in kwargs:
-                kwargs["namespace"] = install_namespace()
+                kwargs["namespace"] = install_namespace(auth.install_namespace)
             kube_file, kube_context = kube
             if not host and (kube_file or kube_context) and not client_id:
                 return self._load_named_kubeconfig(kube_file, kube_context)
             # kfp's order (client.py): existing_token (named only), client_id, an inverse-proxy host, credentials
             url = normalise_host(host or "") if client_id is None else (host or "")
             route = "" if named else "iap" if client_id else "inverse-proxy" if self._is_inverse_proxy_host(url) else ""
-            from google.auth.exceptions import GoogleAuthError, TransportError
+            from google.auth.exceptions import GoogleAuthError
 
-            with kfp_prints_dropped() as printed:
+            with kfp_prints_dropped() as printed, kfp_logs_dropped() as logged:
                 try:
                     config = super()._load_config(host, client_id, *args, **kwargs)
                 except GoogleAuthError as exc:  # kfp 2.17.0 auth.py: google.auth.default() uncaught on the IAP route
@@ -1764,13 +1849,15 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                             "certificate files") from exc
                     if _google_transient(exc):  # the token endpoint, metadata server or IAM did not answer
                         raise PlatformError(_google_unreachable(route, client_id or "", exc)) from exc
-                    if isinstance(exc, TransportError) and str(exc).startswith(SIGN_BLOB_REFUSED):
+                    if _sign_blob_refused(exc):
                         raise ConfigError(_google_sign_refused(route, client_id or "", exc)) from exc
                     raise ConfigError(_google_auth_failed(route, client_id or "", exc)) from exc
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
             if route:
-                self.ctloop_auth = _google_auth(route, client_id or "", config.api_key.get("authorization") or "", auth)
+                why = next((m[len(GCP_TOKEN_FAILED):] for m in logged if m.startswith(GCP_TOKEN_FAILED)), "")
+                self.ctloop_auth = _google_auth(route, client_id or "", config.api_key.get("authorization") or "", auth,
+                                                why=why)
             return config
 
         def _load_named_kubeconfig(self, path: str, context: str) -> Any:
@@ -1789,7 +1876,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                 load_kubeconfig(path, context, client_configuration=config)
             except ServingError as exc:
                 raise ConfigError(str(exc)) from exc
-            config.host = config.host + "/" + Client._KUBE_PROXY_PATH.format(install_namespace())
+            config.host = config.host + "/" + Client._KUBE_PROXY_PATH.format(install_namespace(auth.install_namespace))
             return config
 
         def _is_inverse_proxy_host(self, host: str) -> bool:
@@ -1990,6 +2077,7 @@ def pipeline_dsl() -> Iterator[None]:
 
 
 _KFP_PRINTS: ContextVar[list[str] | None] = ContextVar("ctloop_kfp_prints", default=None)
+_KFP_LOGS: ContextVar[list[str] | None] = ContextVar("ctloop_kfp_logs", default=None)
 KUBECONFIG_FAILED = "Failed to load kube config."  # kfp 2.17.0 kfp/client/client.py _load_config
 
 
@@ -2010,6 +2098,39 @@ def quiet_kfp_client() -> None:
     import kfp.client.client as module
 
     module.print = _kfp_print  # type: ignore[attr-defined]
+    root = logging.getLogger()
+    if not any(isinstance(f, _KfpLogFilter) for f in root.filters):
+        root.addFilter(_KfpLogFilter())
+
+
+_KFP_INTERACTIVE = frozenset({"get_auth_code"})  # kfp 2.17.0 auth.py: the loopback OAuth flow's prompts
+
+
+class _KfpLogFilter(logging.Filter):
+    """On the root logger: drops (and collects) what the ``kfp.client`` package logs there while ctloop's own call
+    runs in this thread/context (:func:`kfp_logs_dropped`); every other record passes. kfp 2.17.0 logs with the
+    module functions (``logging.warning(...)``: the root logger): ``kfp/client/auth.py`` ``get_gcp_access_token``
+    ``Failed to get GCP access token: <error>`` (it then returns None; ctloop's line says what was sent),
+    ``client.py`` ``_get_config_with_default_credentials`` ``Failed to set up default credentials. Proceeding
+    without credentials...``: printed by ``basicConfig``'s handler as ``WARNING:root:...`` before ctloop's one
+    ``error:`` line; ``set_volume_credentials.py`` ``Failed to read a token from file``. Not the interactive OAuth
+    flow's (``auth.py`` ``get_auth_code``: ``User pressed CTRL+C. See instructions below.``), addressed to the person
+    at the terminal. A filter on the logger, not a handler's: a record it drops reaches no handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        sink = _KFP_LOGS.get()
+        if (sink is None or record.name != "root" or record.funcName in _KFP_INTERACTIVE
+                or not _from_kfp_client(record.pathname)):
+            return True
+        sink.append(one_line(record.getMessage()))
+        return False
+
+
+def _from_kfp_client(pathname: str) -> bool:
+    """Whether a record was logged from a module of the ``kfp.client`` package."""
+    import kfp.client
+
+    return os.path.dirname(os.path.abspath(pathname)) == os.path.dirname(os.path.abspath(kfp.client.__file__))
 
 
 def _kfp_print(*args: Any, **kwargs: Any) -> None:
@@ -2023,13 +2144,28 @@ def _kfp_print(*args: Any, **kwargs: Any) -> None:
 @contextmanager
 def kfp_prints_dropped() -> Iterator[list[str]]:
     """Inside: what the ``kfp.Client`` module prints in this thread/context is collected (and not
-    printed); yields the lines."""
+    printed), and what the ``kfp.client`` package logs on the root logger too (:func:`kfp_logs_dropped`);
+    yields the printed lines."""
     lines: list[str] = []
     token = _KFP_PRINTS.set(lines)
     try:
-        yield lines
+        with kfp_logs_dropped():
+            yield lines
     finally:
         _KFP_PRINTS.reset(token)
+
+
+@contextmanager
+def kfp_logs_dropped() -> Iterator[list[str]]:
+    """Inside: what the ``kfp.client`` package logs on the root logger in this thread/context is collected, not
+    handled (:class:`_KfpLogFilter`); yields the messages, one line each."""
+    quiet_kfp_client()
+    messages: list[str] = []
+    token = _KFP_LOGS.set(messages)
+    try:
+        yield messages
+    finally:
+        _KFP_LOGS.reset(token)
 
 
 def _kubeconfig_failed() -> ConfigError:
@@ -2085,7 +2221,8 @@ def subdomain_example(name: str) -> str:
 
 def kfp_inputs(
     host: str = "", token: str = "", token_file: str = "", ca_file: str = "", *, environment: bool = True,
-    kubeconfig: str = "", context: str = "", ca_name: str = "--ca-file",
+    kubeconfig: str = "", context: str = "", ca_name: str = "--ca-file", install_ns: str = "",
+    install_name: str = "kfp.install_namespace",
 ) -> KfpAuth:
     """The KFP host, credentials and CA bundle the user gave (arguments, then ``KF_PIPELINES_ENDPOINT``,
     ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, ``KFP_CA_FILE``) checked before any request, and the credentials chosen
@@ -2093,9 +2230,12 @@ def kfp_inputs(
     ``environment`` the arguments alone are checked (``ctloop doctor``: the environment's are a failed check);
     ``KF_PIPELINES_ENDPOINT`` still counts as a host. ``kubeconfig``/``context``: the kubeconfig that finds KFP
     without a host (``ctloop doctor --kubeconfig/--context``), also in a pod. ``ca_name``: where ``ca_file`` came
-    from, for messages."""
+    from, for messages. ``install_ns``: where KFP is installed, as the setting ``install_name`` gave it (else the
+    environment's: :func:`install_namespace`)."""
     env_host = os.environ.get(HOST_ENV, "")
-    if environment:
+    if install_ns:
+        install_namespace(install_ns, install_name)  # the setting's: one line before anything is sent
+    elif environment:
         install_namespace()  # KFP_INSTALL_NAMESPACE: one line before anything is sent
     if host:
         refuse_credentials_in_host(host)
@@ -2118,6 +2258,7 @@ def kfp_inputs(
             raise ConfigError(refuse_ca_without_host(ca_source))
         if auth.source and not in_pod:
             raise ConfigError(refuse_token_via_kubeconfig(auth.source))
+    auth = replace(auth, install_namespace=install_ns, install_name=install_name) if install_ns else auth
     return replace(auth, ca_file=ca_path, ca_source=ca_source) if ca_path else auth
 
 
@@ -2149,6 +2290,9 @@ class Platform:
             the in-cluster service in a pod, else ``KUBECONFIG`` as read when kubernetes was imported).
         context: That kubeconfig's context (default: its current one).
         ca_name: Where ``ca_file`` came from, for messages (default ``--ca-file``).
+        install_namespace: Where KFP is installed, found without a host (ctloop.yaml's ``kfp.install_namespace``,
+            ``ctloop doctor --kfp-namespace``; empty: ``KFP_INSTALL_NAMESPACE``, else ``kubeflow``).
+        install_name: The setting ``install_namespace`` came from, for messages.
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
         warn: Where warnings go (default: ``warning: ...`` on stderr).
@@ -2169,6 +2313,8 @@ class Platform:
         kubeconfig: str = "",
         context: str = "",
         ca_name: str = "--ca-file",
+        install_namespace: str = "",
+        install_name: str = "kfp.install_namespace",
     ):
         self.host = host
         self.namespace = namespace
@@ -2185,7 +2331,7 @@ class Platform:
         if not self.timeout > 0:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
         self.auth = kfp_inputs(host, token, token_file, ca_file, kubeconfig=kubeconfig, context=context,
-                               ca_name=ca_name)
+                               ca_name=ca_name, install_ns=install_namespace, install_name=install_name)
         if not host and not _discoverable(kubeconfig):
             raise ConfigError(no_host())
         kwargs: dict[str, Any] = {}
@@ -2301,6 +2447,7 @@ class Platform:
                 exc.status in (401, 403, 429)
                 or (exc.status and 300 <= exc.status < 400)
                 or _is_html(exc.headers, exc.body)
+                or (exc.status and exc.status >= 500 and not _from_api_server(exc.body))  # a proxy's, not KFP's
             ):
                 multi_user = self.backend is not None and self.backend.multi_user
                 accepted = self._answered
@@ -2315,8 +2462,8 @@ class Platform:
             if exc.status and 200 <= exc.status < 300:  # no JSON object: not the KFP API's answer
                 raise PlatformError(
                     f"KFP API {what} failed: {url} answered HTTP {exc.status} with "
-                    f"{one_line(_body_text(exc.body)[:80])!r}, not the KFP API's JSON — fix: give --host the URL "
-                    f"the KFP API is served at, {HOST_EXAMPLES}") from exc
+                    f"{one_line(_body_text(exc.body)[:80])!r}, not the KFP API's JSON — fix: {self._not_api_fix()}"
+                ) from exc
             message = _json_message(exc.body)
             fix = ""
             if exc.status == 400 and ("multi-user mode" in message or "Namespace is required" in message):
@@ -2343,6 +2490,18 @@ class Platform:
                 f"KFP API {what} failed: {url} answered with JSON that is not the KFP API's ({type(exc).__name__}: "
                 f"{one_line(str(exc))[:120]}) — fix: give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
             ) from exc
+
+    def _not_api_fix(self) -> str:
+        """The fix for a 2xx answer that is no JSON at all: the host, unless KFP at this host answered this command
+        already (its healthz with the KFP API's JSON, or a call): then something between cut or replaced this one
+        answer (a proxy's page, a body cut short), and another --host would not help. (JSON of other types keeps
+        naming the host: another service behind a path, test_fix41e_kfp_client_side_errors.)"""
+        if self.backend is None and not self._answered:
+            return f"give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
+        return ("KFP at this host answered this command before (healthz as the KFP API), so a proxy or the connection "
+                "between cut or replaced this answer: run the command again; if it persists, check the ingress or "
+                f"proxy in front of KFP (kubectl -n {shown_install_namespace(self.auth.install_namespace)} get pods "
+                "-l app=ml-pipeline for the API server)")
 
     # ------------------------------------------------------------------ pipelines
     @property
@@ -3394,6 +3553,7 @@ __all__ = [
     "parse_version",
     "pipeline_dsl",
     "kfp_prints_dropped",
+    "kfp_logs_dropped",
     "quiet_kfp_client",
     "probe_healthz",
     "resolve_auth",
