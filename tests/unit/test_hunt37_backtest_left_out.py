@@ -47,7 +47,10 @@ def test_the_report_counts_the_rows_left_out(weather):
     assert no_time > 0 and no_label > 0
 
 
-@pytest.mark.parametrize("compare", [[], ["--compare", "never,always"]])
+# the comparison replays in this process (--jobs 1): the note and compare.json are written by the
+# command from the reports, whichever process replayed them (a default of --jobs 2 on 2 cores spent
+# ~20 s of the file starting two spawned processes; test_backtest_cli.py replays in processes)
+@pytest.mark.parametrize("compare", [[], ["--compare", "never,always", "--jobs", "1"]])
 def test_quiet_still_says_which_rows_were_left_out(weather, tmp_path, capsys, compare):
     path, no_time, no_label = weather
     out = tmp_path / "out"

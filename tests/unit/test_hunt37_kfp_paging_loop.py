@@ -17,7 +17,9 @@ from tests.helpers import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
-GOLDEN = REPO / "tests" / "golden" / "pipelines" / "continuous-training.yaml"
+# the smallest golden pipeline: every version listed carries its spec (a page of 100 copies of the
+# continuous-training spec was ~25 MB of JSON to decode; the pages, not the spec, are the point)
+GOLDEN = REPO / "tests" / "golden" / "pipelines" / "batch-scoring.yaml"
 
 
 class IgnoresPageToken(KfpApiDouble):
@@ -33,7 +35,7 @@ def test_a_repeated_page_token_is_an_error_not_a_hang(monkeypatch, tmp_path):
     monkeypatch.setattr(kfp_cli, "KfpApiDouble", IgnoresPageToken)
     with kfp_cli.kfp_for_cli(monkeypatch, tmp_path) as kfp:
         platform = Platform(host=kfp.url)
-        upload = platform.ensure_pipeline("continuous-training", GOLDEN)
+        upload = platform.ensure_pipeline("batch-scoring", GOLDEN)
         for i in range(101):  # more than one page (ctloop asks for 100)
             kfp.state.versions[upload.pipeline_id].append({**kfp.state.versions[upload.pipeline_id][0],
                                                            "pipeline_version_id": f"v-{i}"})
@@ -48,7 +50,7 @@ def test_paging_still_reads_every_page(monkeypatch, tmp_path):
 
     with kfp_cli.kfp_for_cli(monkeypatch, tmp_path) as kfp:
         platform = Platform(host=kfp.url)
-        upload = platform.ensure_pipeline("continuous-training", GOLDEN)
+        upload = platform.ensure_pipeline("batch-scoring", GOLDEN)
         for i in range(250):
             kfp.state.versions[upload.pipeline_id].append({**kfp.state.versions[upload.pipeline_id][0],
                                                            "pipeline_version_id": f"v-{i:03d}"})
