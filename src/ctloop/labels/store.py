@@ -429,7 +429,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         staged, coded = read
         if not staged:
             return 0
-        _commit(store_root, key, known, f"{tmp}/labels.parquet", coded)
+        _commit(store_root, key, known, f"{tmp}/labels.parquet", coded, source=source_uri, rows=staged)
         return staged
 
     try:
@@ -510,7 +510,8 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
     with tempfile.TemporaryDirectory(prefix="ctloop-labels-") as tmp:
         table = pa.Table.from_pandas(out, preserve_index=False)
         pq.write_table(table.replace_schema_metadata(_marked(table.schema).metadata), f"{tmp}/labels.parquet")
-        _commit(store_root, key, known, f"{tmp}/labels.parquet", bool(tally.codes[0]))
+        _commit(store_root, key, known, f"{tmp}/labels.parquet", bool(tally.codes[0]), source=source_uri,
+                rows=len(out))
     return len(out)
 
 
@@ -1359,11 +1360,25 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
                 yield chunk
 
 
-def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bool = False) -> None:
+def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bool = False, *, source: str = "",
+            rows: int = 0) -> None:
     """Write the manifest of a new store (``codes``: its labels hold a class written with a leading
     zero, :func:`_store_codes`) and move the staged label file into the store, named by
     the ingest time first: the store's files list (sorted) in ingest order, so of two labels with
-    the same label_time (a corrected file that keeps the outcome's time) the later ingest wins."""
+    the same label_time (a corrected file that keeps the outcome's time) the later ingest wins.
+
+    Memory running out meanwhile (the staged file copied, or read whole for an object store) is one line
+    naming the label file ``source`` and its ``rows`` labels, not a ``MemoryError`` traceback, and leaves no
+    temporary file: no label file is added (round 60; round 59 let it through as the traceback)."""
+    from ctloop.storage import memory_said
+
+    with memory_said(source or staged, fix=MEMORY_FIX,
+                     writing=f"its {rows:,} label(s) to the label store {store_root} (none was added)"):
+        _commit_staged(store_root, key, known, staged, codes)
+
+
+def _commit_staged(store_root: str, key: str, known: str | None, staged: str, codes: bool) -> None:
+    """:func:`_commit`'s work."""
     import os
     import shutil
     from pathlib import Path
@@ -1411,11 +1426,13 @@ def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bo
     try:
         shutil.copyfile(staged, tmp)
         os.replace(tmp, path)
-    except OSError as exc:  # a full or read-only disk: one line, as write_bytes says it, no .tmp left
+    except (OSError, MemoryError) as exc:  # a full or read-only disk, or memory running out: no .tmp left
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
             pass  # the temporary file could not be made either
+        if isinstance(exc, MemoryError):  # said by _commit, naming the label file
+            raise
         raise _unwritable(final, "permission denied" if isinstance(exc, PermissionError)
                           else exc.strerror or str(exc)) from exc
 

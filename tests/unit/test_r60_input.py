@@ -1,0 +1,84 @@
+"""Round 60's input hardening: bad input is one line naming the parameter or column and its value (exit 2),
+and the label store, data and registry are left as they were.
+
+1. memory running out while the label store is written (``labels.store._commit``);
+3. a label file's header naming a column the ingest reads twice, once with surrounding spaces;
+4. a directory of CSV parts each written with its own pandas index (``contract.drop_unnamed_columns``);
+5. a CSV column of numbers one of which no 64-bit integer holds, read by pandas as text.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ctloop.cli import main
+
+
+def _store_files(store) -> list[tuple[str, bytes]]:
+    """Every file below the label store ``store``, with its bytes (the state an ingest refused must keep)."""
+    return sorted((str(p.relative_to(store)), p.read_bytes()) for p in store.rglob("*") if p.is_file())
+
+
+def _labels(path, rows: int = 20, start: int = 0) -> str:
+    path.write_text("request_id,label\n" + "".join(f"r{i},{i % 2}\n" for i in range(start, start + rows)))
+    return str(path)
+
+
+# 1. memory running out while the labels are committed ----------------------------------------------------
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["streamed", "whole"])
+def test_memory_running_out_while_the_store_is_written_is_one_line_and_leaves_the_store(tmp_path, capsys,
+                                                                                        monkeypatch, whole):
+    """Before: the MemoryError of ``shutil.copyfile`` (the staged labels copied into the store) was a raw
+    traceback (exit 1) and ``labels/.part-*.parquet.tmp`` stayed in the store."""
+    store = tmp_path / "store"
+    assert main(["labels", "ingest", "--labels", _labels(tmp_path / "first.csv"), "--store", str(store)]) == 0
+    before = _store_files(store)
+    source = tmp_path / "second.csv"
+    if whole:  # a header longer than the batches read: the whole file read at once (_ingest_whole)
+        source.write_text("request_id,label," + "x" * 70_000 + "\n" + "".join(f"s{i},1,a\n" for i in range(5)))
+    else:
+        _labels(source, rows=5, start=100)
+    capsys.readouterr()
+    real_copy = shutil.copyfile
+
+    def runs_out(src, dst, **kw):  # the copy starts (the .tmp file is made), then memory runs out
+        real_copy(src, dst, **kw)
+        raise MemoryError
+
+    monkeypatch.setattr(shutil, "copyfile", runs_out)
+    code = main(["labels", "ingest", "--labels", str(source), "--store", str(store)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert f"{source} does not fit in this process's memory: it ran out while writing its 5 label(s) to the " \
+           f"label store {store} (none was added)" in err, err
+    assert _store_files(store) == before  # no .part-*.tmp, no part file
+
+
+def test_memory_running_out_while_a_remote_store_is_written_is_one_line(tmp_path, capsys, monkeypatch, s3):
+    """An object store's part is uploaded from the staged file read whole (``Path.read_bytes``)."""
+    from pathlib import Path
+
+    from ctloop import storage
+    from tests.fixtures.object_stores import fresh_bucket
+
+    store = fresh_bucket(s3, monkeypatch, tmp_path / "home", "store")
+    assert main(["labels", "ingest", "--labels", _labels(tmp_path / "first.csv"), "--store", store]) == 0
+    before = sorted(storage.list_files(f"{store}/labels"))
+    assert len(before) == 2  # the manifest and one part
+    capsys.readouterr()
+
+    def runs_out(self):
+        raise MemoryError
+
+    monkeypatch.setattr(Path, "read_bytes", runs_out)
+    code = main(["labels", "ingest", "--labels", _labels(tmp_path / "second.csv", 3, 50), "--store", store])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "it ran out while writing its 3 label(s) to the label store" in err, err
+    monkeypatch.undo()
+    fresh_bucket(s3, monkeypatch, tmp_path / "home", "store")  # the store's settings again, to list it
+    assert sorted(storage.list_files(f"{store}/labels")) == before
