@@ -82,3 +82,42 @@ def test_memory_running_out_while_a_remote_store_is_written_is_one_line(tmp_path
     monkeypatch.undo()
     fresh_bucket(s3, monkeypatch, tmp_path / "home", "store")  # the store's settings again, to list it
     assert sorted(storage.list_files(f"{store}/labels")) == before
+
+
+# 3. a header naming a column the ingest reads twice, once with surrounding spaces ---------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_label_column_beside_its_spaced_twin_is_refused_naming_both(tmp_path, capsys, fmt):
+    """Before: 'label' was read and 'label ' (a spreadsheet's trailing space) left out without a word, though
+    the data contract refuses such headers (``contract.alike_names``; ``ctloop drift`` with ``case=True``)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"request_id": ["r1", "r2"], "label": [1, 0], "label ": [0, 1]})
+    source = tmp_path / f"labels.{fmt}"
+    frame.to_csv(source, index=False) if fmt == "csv" else frame.to_parquet(source)
+    store = tmp_path / "store"
+    code = main(["labels", "ingest", "--labels", str(source), "--store", str(store)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "columns 'label', 'label ' differ only in surrounding spaces or Unicode form" in err, err
+    assert "the ingest reads 'label'" in err, err
+    assert not store.exists()
+
+
+def test_an_optional_column_written_with_a_space_is_refused_not_ignored(tmp_path, capsys):
+    """'instance ' alone: before, every label was stored without its instance (the column never read)."""
+    source = tmp_path / "labels.csv"
+    source.write_text("request_id,label,instance \nr1,1,0\nr1,0,1\n")
+    code = main(["labels", "ingest", "--labels", str(source), "--store", str(tmp_path / "store")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert "column 'instance ' is 'instance' with surrounding spaces" in err, err
+    assert not (tmp_path / "store").exists()
+
+
+def test_columns_the_ingest_does_not_read_may_be_alike_and_case_keeps_names_apart(tmp_path, capsys):
+    source = tmp_path / "labels.csv"
+    source.write_text("request_id,label,Label,note,note \nr1,1,x,a,b\nr2,0,y,c,d\n")
+    assert main(["labels", "ingest", "--labels", str(source), "--store", str(tmp_path / "store")]) == 0
+    assert "appended 2 labels" in capsys.readouterr().out

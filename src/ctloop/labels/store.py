@@ -679,6 +679,8 @@ class _Tally:
                 self._add(self.first, "required", (col, "required", len(frame), (
                     f"column is missing from {self.uri}{held} ({columns_said(frame.columns, col)})")))
                 return None
+        if not first:  # the header, once
+            _refuse_alike_header(self.uri, list(frame.columns), (key, label, INSTANCE, LABEL_TIME))
         cols = [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)]
         try:
             _refuse_nested(frame, cols)
@@ -770,6 +772,30 @@ class _Tally:
 
 
 _TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
+
+
+def _refuse_alike_header(source_uri: str, names: list, read: tuple[str, ...]) -> None:
+    """Refuse a header naming a column the ingest reads (``read``: the key, label, instance, label_time)
+    also as written otherwise, with surrounding spaces or in another Unicode form ('label' and 'label ', a
+    spreadsheet export's header: one column to whoever reads the file): the ingest read 'label' and left
+    'label ' out silently, and of 'instance ' alone nothing was said (every label stored without its
+    instance). The rule of ``ctloop drift`` (:func:`ctloop.contract.alike_names` with ``case=True``: case
+    keeps two names apart); a :class:`DataSourceError` naming both headers."""
+    from ctloop.contract import alike_names, alike_words, written
+
+    text = [n for n in names if isinstance(n, str)]
+    for group in alike_names(text, case=True):
+        wanted = next((n for n in read if written(n) == written(group[0])), None)
+        if wanted is not None:
+            raise DataSourceError(f"{source_uri}: " + alike_words([group], (
+                f"differ only in surrounding spaces or Unicode form (one column to a reader, a spreadsheet export's "
+                f"header): the ingest reads {wanted!r}; rename or drop the other")))
+    for name in text:
+        wanted = next((n for n in read if n != name and written(n) == written(name)), None)
+        if wanted is not None:  # 'instance ' alone: an optional column, which the ingest would not read
+            raise DataSourceError(f"{source_uri}: column {name!r} is {wanted!r} with surrounding spaces or in "
+                                  f"another Unicode form: the ingest reads a column named {wanted!r} exactly; "
+                                  "rename it")
 
 
 def columns_said(columns, missing: str | None = None) -> str:
