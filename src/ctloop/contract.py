@@ -295,8 +295,10 @@ def check_column_names(frame: pd.DataFrame) -> None:
     refuse_alike_names(names)
 
 
-def _unnamed_filler(col: pd.Series) -> str | None:
-    """Why a column under a CSV header's empty cell is no data (:func:`drop_unnamed_columns`), or None."""
+def _unnamed_filler(col: pd.Series, parts: tuple[int, ...] = ()) -> str | None:
+    """Why a column under a CSV header's empty cell is no data (:func:`drop_unnamed_columns`), or None;
+    ``parts``: the rows of each file of a directory read as one frame (``storage.CSV_PART_ROWS``), each
+    written with its own index (0..k-1 in every part)."""
     import numpy as np
     import pandas as pd
 
@@ -310,26 +312,35 @@ def _unnamed_filler(col: pd.Series) -> str | None:
         if np.array_equal(values, np.arange(start, start + len(values))):
             return (f"holds the row positions {start}..{start + len(values) - 1}, an index written by pandas' "
                     "to_csv")
+    if len(parts) < 2 or sum(parts) != len(values):  # not the frame as read (rows left out since)
+        return None
+    for start in (0, 1):
+        own = np.concatenate([np.arange(start, start + k) for k in parts])
+        if np.array_equal(values, own):
+            return (f"holds each of its {len(parts)} files' row positions ({start}..k{'-1' * (start == 0)} for a "
+                    "file of k rows), an index written by pandas' to_csv in every file")
     return None
 
 
 def drop_unnamed_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` without the columns under a CSV header's empty cell (``frame.attrs[CSV_UNNAMED]``, pandas'
     ``Unnamed: <i>``) that hold no data: all empty (a spreadsheet's trailing empty column, 'ts,y,x,') or the row
-    positions 0..n-1 or 1..n (a plain ``df.to_csv(path)``'s index), each left out with a note (a ``UserWarning``)
+    positions 0..n-1 or 1..n (a plain ``df.to_csv(path)``'s index; of a directory of CSV files, each file's own,
+    ``storage.CSV_PART_ROWS``), each left out with a note (a ``UserWarning``)
     naming its position and why. One holding other values stays, for :func:`check_column_names` to refuse
     (review 59 M1: round 59 refused them all; before it the replay trained them as features). prepare_data and
     ``ctloop backtest`` call it (one implementation)."""
     import warnings
 
-    from ctloop.storage import CSV_UNNAMED
+    from ctloop.storage import CSV_PART_ROWS, CSV_UNNAMED
 
     blank = frame.attrs.get(CSV_UNNAMED) or {}
+    parts = tuple(frame.attrs.get(CSV_PART_ROWS) or ())
     dropped = []
     for name, (at, uri) in sorted(blank.items(), key=lambda item: item[1]):
         if name not in frame.columns or list(frame.columns).count(name) > 1:
             continue
-        if why := _unnamed_filler(frame[name]):
+        if why := _unnamed_filler(frame[name], parts):
             dropped.append(name)
             warnings.warn(f"{uri}: column {at} of the header has no name and {why}: left out", UserWarning,
                           stacklevel=3)

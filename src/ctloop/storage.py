@@ -5705,7 +5705,8 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
     for frame in rows:
         for column, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():
             late.setdefault(column, (offset + row, value))
-        unnamed.update(frame.attrs.get(CSV_UNNAMED) or {})
+        for column, (at, _) in (frame.attrs.get(CSV_UNNAMED) or {}).items():  # named by the directory: a part's
+            unnamed.setdefault(column, (at, uri) if len(rows) > 1 else (at, _))  # column of the whole table
         offset += len(frame)
         frame.attrs = {}
     out = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
@@ -5713,6 +5714,8 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         out.attrs[CSV_TEXT_FROM] = late
         if unnamed:
             out.attrs[CSV_UNNAMED] = unnamed
+            if len(rows) > 1:  # each part's own to_csv index (0..k-1 in every part) told from data
+                out.attrs[CSV_PART_ROWS] = tuple(len(frame) for frame in rows)
     return out
 
 
@@ -6086,6 +6089,11 @@ CSV_UNNAMED = "ctloop.csv_unnamed"
 cell is empty, which pandas names ``Unnamed: <position - 1>`` (a row index written by ``to_csv``, a
 spreadsheet's trailing empty columns); ``contract.check_column_names`` refuses them for training, as it
 refuses a Parquet column named ``''``."""
+
+CSV_PART_ROWS = "ctloop.csv_part_rows"
+"""Key of the ``attrs`` of a directory of CSV files read as one frame (:func:`read_table`) with a column under an
+empty header cell (:data:`CSV_UNNAMED`): each file's rows, in the frame's order, so that each file's own pandas
+index (0..k-1 in every part) is told from data (``ctloop.contract.drop_unnamed_columns``)."""
 
 _MIXED_TYPES = re.compile(r"Columns \(([^)]*)\) have mixed types")
 

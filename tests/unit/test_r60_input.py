@@ -68,7 +68,7 @@ def test_memory_running_out_while_a_remote_store_is_written_is_one_line(tmp_path
     store = fresh_bucket(s3, monkeypatch, tmp_path / "home", "store")
     assert main(["labels", "ingest", "--labels", _labels(tmp_path / "first.csv"), "--store", store]) == 0
     before = sorted(storage.list_files(f"{store}/labels"))
-    assert len(before) == 2  # the manifest and one part
+    assert len(before) == 1  # one part (the manifest, _ctloop_labels.json, is no data file)
     capsys.readouterr()
 
     def runs_out(self):
@@ -121,3 +121,70 @@ def test_columns_the_ingest_does_not_read_may_be_alike_and_case_keeps_names_apar
     source.write_text("request_id,label,Label,note,note \nr1,1,x,a,b\nr2,0,y,c,d\n")
     assert main(["labels", "ingest", "--labels", str(source), "--store", str(tmp_path / "store")]) == 0
     assert "appended 2 labels" in capsys.readouterr().out
+
+
+# 4. a directory of CSV parts each written with its own pandas index ----------------------------------------
+
+DAY = "2025-01-01"
+
+
+def _parts(start: int, rows=(40, 30, 50)) -> list[tuple[str, str]]:
+    """``(name, text)`` of CSV parts each written by a plain ``df.to_csv(path)`` (its own index from ``start``)."""
+    import pandas as pd
+
+    out, at = [], 0
+    for n, k in enumerate(rows):
+        frame = pd.DataFrame({"ts": [f"{pd.Timestamp(DAY) + pd.Timedelta(days=at + i):%Y-%m-%d}" for i in range(k)],
+                              "y": [(at + i) % 2 for i in range(k)], "x": [(at + i) * 0.5 for i in range(k)]})
+        frame.index += start
+        out.append((f"part-{n:05d}.csv", frame.to_csv()))
+        at += k
+    return out
+
+
+@pytest.mark.parametrize("start", [0, 1])
+def test_prepare_data_leaves_out_each_parts_own_to_csv_index_as_of_one_file(tmp_path, start):
+    """Before: a single file's index 0..n-1 was left out with a note (``contract.drop_unnamed_columns``), a
+    directory of such files (each 0..k-1) refused: 'column 1 of the header has no name'."""
+    from ctloop.components.prepare import core as prepare_core
+    from ctloop.config import DataConfig
+    from ctloop.storage import read_table
+
+    (tmp_path / "d").mkdir()
+    for name, text in _parts(start):
+        (tmp_path / "d" / name).write_text(text, encoding="utf-8")
+    source = str(tmp_path / "d")
+    with pytest.warns(UserWarning) as said:
+        result = prepare_core.run(read_table(source), DataConfig(uri=source, target="y", time_column="ts"))
+    notes = [str(w.message) for w in said if "of the header has no name" in str(w.message)]
+    assert notes == [f"{source}: column 1 of the header has no name and holds each of its 3 files' row positions "
+                     f"({start}..k{'-1' * (start == 0)} for a file of k rows), an index written by pandas' to_csv in "
+                     "every file: left out"], notes
+    assert list(result.train.columns) == ["ts", "y", "x"]
+
+
+def test_parts_whose_unnamed_column_is_no_index_of_theirs_are_still_refused(tmp_path):
+    from ctloop.contract import check_column_names, drop_unnamed_columns
+    from ctloop.errors import DataSourceError
+    from ctloop.storage import read_table
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "part-0.csv").write_text(",x\n0,1\n1,2\n", encoding="utf-8")
+    (tmp_path / "d" / "part-1.csv").write_text(",x\n5,1\n6,2\n", encoding="utf-8")  # not 0..1: data
+    with pytest.raises(DataSourceError, match=r"column 1 of the header has no name"):
+        check_column_names(drop_unnamed_columns(read_table(str(tmp_path / "d"))))
+
+
+def test_an_object_store_prefix_of_parts_each_with_its_index_reads_as_a_directory_does(tmp_path, monkeypatch, s3):
+    from ctloop import storage
+    from ctloop.contract import drop_unnamed_columns
+    from tests.fixtures.object_stores import fresh_bucket
+
+    prefix = fresh_bucket(s3, monkeypatch, tmp_path / "home", "exports/")
+    for name, text in _parts(0, rows=(3, 4)):
+        storage.write_bytes(f"{prefix}{name}", text.encode())
+    frame = storage.read_table(prefix)
+    with pytest.warns(UserWarning, match=rf"^{prefix}: column 1 of the header has no name and holds each of its 2 "
+                                         r"files' row positions \(0\.\.k-1"):
+        out = drop_unnamed_columns(frame)
+    assert list(out.columns) == ["ts", "y", "x"] and len(out) == 7
