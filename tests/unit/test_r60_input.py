@@ -188,3 +188,75 @@ def test_an_object_store_prefix_of_parts_each_with_its_index_reads_as_a_director
                                          r"files' row positions \(0\.\.k-1"):
         out = drop_unnamed_columns(frame)
     assert list(out.columns) == ["ts", "y", "x"] and len(out) == 7
+
+
+# 5. numbers written past what a 64-bit integer holds, which pandas reads as text --------------------------
+
+
+def _daily(path, values: list[str]) -> str:
+    import pandas as pd
+
+    ts = [f"{pd.Timestamp(DAY) + pd.Timedelta(days=i):%Y-%m-%d}" for i in range(len(values))]
+    pd.DataFrame({"ts": ts, "x": values, "y": [i % 2 for i in range(len(values))]}).to_csv(path, index=False)
+    return str(path)
+
+
+def test_zero_padding_is_read_as_its_number_and_past_the_float_range_is_refused(tmp_path):
+    """What the brief asked about: 400 zeros before a 1 read as 1 (no misreading); 400 zeros after it (past
+    float64's range) refused since round 59, naming the column and a value."""
+    from ctloop.contract import check_finite
+    from ctloop.errors import DataValidationError
+    from ctloop.storage import read_table
+
+    padded = read_table(_daily(tmp_path / "p.csv", [f"{'0' * 400}{i}" for i in range(1, 50)]))
+    assert padded["x"].dtype == "int64" and padded["x"].iloc[0] == 1
+    check_finite(padded)
+    huge = read_table(_daily(tmp_path / "h.csv", [*map(str, range(49)), "1" + "0" * 400]))
+    with pytest.raises(DataValidationError, match=r"column 'x' breaks rule 'finite' in 1 row\(s\): numbers beyond "
+                                                  r"float64's range .* in row 49\)"):
+        check_finite(huge)
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("1" + "0" * 25, "'10000000000000000000000000'"),
+    ("0" * 400 + "1" + "0" * 25, r"'000000000000…000000000000' \(426 characters: 1e\+25\)"),
+    ("1" * 50 + ".5", r"'111111111111…1111111111\.5' \(52 characters: 1\.11111e\+49\)"),
+    ("-9223372036854775809", "'-9223372036854775809'"),
+], ids=["past-uint64", "padded", "decimal", "below-int64"])
+def test_prepare_data_refuses_an_integer_no_64_bit_type_holds_among_integers(tmp_path, value, shown):
+    """Before: pandas' integer parse overflowed and kept the whole column as text (every number a category),
+    without a word; prepare_data trained it so."""
+    from ctloop.components.prepare import core as prepare_core
+    from ctloop.config import DataConfig
+    from ctloop.errors import DataValidationError
+    from ctloop.storage import read_table
+
+    source = _daily(tmp_path / "d.csv", [*map(str, range(199)), value])
+    frame = read_table(source)
+    assert frame["x"].dtype == object  # as pandas reads it
+    with pytest.raises(DataValidationError, match=rf"column 'x' breaks rule 'int64' in 1 row\(s\): integers no 64-bit "
+                                                  rf"type holds, .*\(e\.g\. {shown} in row 199\)"):
+        prepare_core.run(frame, DataConfig(uri=source, target="y", time_column="ts"))
+
+
+def test_a_negative_integer_beside_one_past_int64_is_refused(tmp_path):
+    from ctloop.contract import check_finite
+    from ctloop.errors import DataValidationError
+    from ctloop.storage import read_table
+
+    frame = read_table(_daily(tmp_path / "d.csv", [*(str(-i) for i in range(49)), "9223372036854775808"]))
+    with pytest.raises(DataValidationError, match=r"e\.g\. '9223372036854775808' in row 49\)"):
+        check_finite(frame)
+
+
+def test_id_columns_of_long_integers_and_parquet_text_stay_text(tmp_path):
+    """A column of such integers only is an id column; a Parquet string column is text as its schema says."""
+    import pandas as pd
+
+    from ctloop.contract import check_finite
+    from ctloop.storage import read_table
+
+    check_finite(read_table(_daily(tmp_path / "ids.csv", [str(10**25 + i) for i in range(50)])))
+    check_finite(read_table(_daily(tmp_path / "u64.csv", [*map(str, range(49)), str(2**64 - 1)])))  # uint64
+    pd.DataFrame({"x": [*map(str, range(49)), "1" + "0" * 25]}).to_parquet(tmp_path / "t.parquet")
+    check_finite(read_table(str(tmp_path / "t.parquet")))
