@@ -260,3 +260,49 @@ def test_id_columns_of_long_integers_and_parquet_text_stay_text(tmp_path):
     check_finite(read_table(_daily(tmp_path / "u64.csv", [*map(str, range(49)), str(2**64 - 1)])))  # uint64
     pd.DataFrame({"x": [*map(str, range(49)), "1" + "0" * 25]}).to_parquet(tmp_path / "t.parquet")
     check_finite(read_table(str(tmp_path / "t.parquet")))
+
+
+# 2. keys with surrounding spaces: one rule on both sides of the join (checked; pinned) ---------------------
+
+
+def _served(ids: list[str]):
+    import pandas as pd
+
+    t0 = pd.Timestamp("2026-02-01T10:00:00Z")
+    return pd.DataFrame({"request_id": ids, "instance": 0, "prediction_1": [0.9, 0.2, 0.7][:len(ids)],
+                         "model_version": "1", "revision": "m-00001", "has_request": True, "has_response": True,
+                         "time": [(t0 + pd.Timedelta(seconds=i)).isoformat() for i in range(len(ids))],
+                         "_time": [t0 + pd.Timedelta(seconds=i) for i in range(len(ids))]})
+
+
+def test_a_key_with_surrounding_spaces_joins_its_prediction_from_either_side(tmp_path):
+    """Both sides key by ``labels.store.normalise_keys`` (the ingest, ``join_labels``/``join_store``, the
+    streamed monitor, batch scoring's ids): ' r1 ' in a label file is the logged 'r1', and a key logged with
+    a space (a header value the sink kept it in) the label file's 'r2'. No label is lost or joined elsewhere."""
+    from ctloop.labels.join import join_labels, join_store
+    from ctloop.labels.store import ingest_labels, read_labels
+
+    (tmp_path / "l.csv").write_text("request_id,label\n r1 ,1\nr2,0\nr3 ,1\n")
+    store = str(tmp_path / "store")
+    assert ingest_labels(str(tmp_path / "l.csv"), store) == 3
+    assert sorted(read_labels(store)["request_id"]) == ["r1", "r2", "r3"]  # stored as the log keys them
+    logs = _served(["r1", " r2", "r3"])
+    for joined in (join_labels(logs, read_labels(store)), join_store(logs, store)):
+        pairs = zip(joined.frame["request_id"], joined.frame["label"], strict=True)
+        assert sorted(pairs) == [(" r2", 0), ("r1", 1), ("r3", 1)]
+
+
+def test_two_spellings_of_one_key_in_one_file_are_one_key_as_a_repeated_key_is(tmp_path):
+    """'r1' and ' r1 ' in one file are one key (no logged key can tell them apart, above): with one label_time and
+    two labels they are refused naming both rows, as 'r1' written twice is; without a time the later row wins."""
+    from ctloop.errors import DataValidationError
+    from ctloop.labels.store import ingest_labels, read_labels
+
+    (tmp_path / "t.csv").write_text("request_id,label,label_time\nr1,1,2026-02-01T11:00:00Z\n"
+                                    " r1 ,0,2026-02-01T11:00:00Z\n")
+    with pytest.raises(DataValidationError, match=r"'r1' has labels 1 and 0 with the same label_time \(rows 1 and 2\)"):
+        ingest_labels(str(tmp_path / "t.csv"), str(tmp_path / "a"))
+    assert not (tmp_path / "a").exists()
+    (tmp_path / "u.csv").write_text("request_id,label\nr1,1\n r1 ,0\n")
+    assert ingest_labels(str(tmp_path / "u.csv"), str(tmp_path / "b")) == 1
+    assert read_labels(str(tmp_path / "b"))[["request_id", "label"]].values.tolist() == [["r1", 0]]
