@@ -306,3 +306,32 @@ def test_two_spellings_of_one_key_in_one_file_are_one_key_as_a_repeated_key_is(t
     (tmp_path / "u.csv").write_text("request_id,label\nr1,1\n r1 ,0\n")
     assert ingest_labels(str(tmp_path / "u.csv"), str(tmp_path / "b")) == 1
     assert read_labels(str(tmp_path / "b"))[["request_id", "label"]].values.tolist() == [["r1", 0]]
+
+
+# sweep: a value of megabytes in a label file ------------------------------------------------------------------
+
+_MB = 1 << 20
+
+
+@pytest.mark.parametrize("case", ["kind", "mixed", "time", "instance", "conflict"])
+def test_a_refusal_quotes_a_huge_value_by_its_start_not_whole(tmp_path, capsys, case):
+    """Before: the refusal's one line quoted the value whole: a label of 1 MiB made a line of 1 MiB (the sweep's
+    10 MB line, a 10 MB error line). Now as ``contract.shown_value`` quotes values: 40 characters at most."""
+    store = tmp_path / "store"
+    big = "7" * _MB
+    text = {"kind": f"request_id,label\nr1,{'a' * _MB}\n",
+            "mixed": f"request_id,label\nr1,1\nr2,{'a' * _MB}\n",
+            "time": f"request_id,label,label_time\nr1,1,{big}\n",
+            "instance": f"request_id,label,instance\nr1,1,{big}\n",
+            "conflict": f"request_id,label,label_time\n{'k' * _MB},1,2026-01-01T00:00:00Z\n"
+                        f"{'k' * _MB},0,2026-01-01T00:00:00Z\n"}[case]
+    if case == "kind":  # into a store of numbers
+        assert main(["labels", "ingest", "--labels", _labels(tmp_path / "first.csv"), "--store", str(store)]) == 0
+    before = _store_files(store) if store.exists() else None
+    (tmp_path / "big.csv").write_text(text)
+    capsys.readouterr()
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "big.csv"), "--store", str(store)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "…" in err, err[:300]
+    assert len(err) < 600, err[:300]
+    assert (_store_files(store) if store.exists() else None) == before

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
-from ctloop.contract import blank_labels
+from ctloop.contract import blank_labels, shown_value
 from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 from ctloop.metrics import LARGEST_VALUE
 
@@ -318,7 +318,7 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
             row = int(beyond.argmax())
             raise DataValidationError([(LABEL_TIME, "time_range", int(beyond.sum()), (
                 f"label_time {out_of_range(times.iloc[row].isoformat())}; row {row + first}: "
-                f"{str(values.iloc[row])!r}"))])
+                f"{shown_value(str(values.iloc[row]))}"))])
     else:
         text = values.map(lambda v: v.strip() if isinstance(v, str) else v.isoformat()
                           if isinstance(v, date) and not isinstance(v, datetime) else v)
@@ -329,7 +329,7 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
     if bad.any():
         row = int(bad.argmax())
         value = values.iloc[row]
-        shown = "an empty value" if value is None or value is pd.NA or value != value else repr(str(value))
+        shown = "an empty value" if value is None or value is pd.NA or value != value else shown_value(str(value))
         beyond = out_of_range(text.iloc[row])
         if beyond:  # ISO 8601, but past 2262-04-11 (9999-12-31: "never"), or before 1677
             raise DataValidationError([(LABEL_TIME, "time_range", int(bad.sum()), (
@@ -631,12 +631,12 @@ class _Tally:
         col = self.label
         texts = self._texts()
         if texts[0] and self.numbers:
-            found["one_kind"] = [col, "one_kind", texts[0], f"labels mix numbers and text (e.g. {texts[2]!r}): "
+            found["one_kind"] = [col, "one_kind", texts[0], f"labels mix numbers and text (e.g. {shown_value(texts[2])}): "
                                  "give every label as the model's class, all numbers or all names"]
         elif self.huge[0] and not self.text[0]:
             found["finite"] = [col, "finite", self.huge[0], f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
                                f"(a class or a regressor's target: metrics square them); row {self.huge[1]}: "
-                               f"{_plain(self.huge[2])!r}"]
+                               f"{shown_value(_plain(self.huge[2]))}"]
         if found:
             return [tuple(found[n]) for n in _RULE_ORDER if n in found]
         # the whole file's order: label_times refuses text that is no time before any is compared to
@@ -660,7 +660,7 @@ class _Tally:
                 f"label_time is later than now ({self.now[:19]}Z) by more than {FUTURE_SKEW}: a label's time is when "
                 "its outcome was known, and a later one would win over every correction ingested before it (a "
                 f"local time without its offset? write it in UTC or with one); row {first + row + 1}: "
-                f"{str(written.iloc[row])!r}")))
+                f"{shown_value(str(written.iloc[row]))}")))
 
     def check(self, frame: pd.DataFrame) -> pd.DataFrame | None:
         """Check the next rows of the file (``frame`` as read); the rows as stored (``key``,
@@ -742,7 +742,7 @@ class _Tally:
             wrong = int(bad.sum())
             if wrong:
                 one = column[bad].iloc[0]
-                shown = "an empty value" if pd.isna(one) else repr(one.item() if hasattr(one, "item") else one)
+                shown = "an empty value" if pd.isna(one) else shown_value(one.item() if hasattr(one, "item") else one)
                 self._add(self.rules, "non_negative_int", (INSTANCE, "non_negative_int", wrong, (
                     "instance must be the 0-based index of the instance within its request, below "
                     f"{INSTANCE_LIMIT} (e.g. {shown})")))
@@ -828,7 +828,7 @@ def _time_labels(values: pd.Series) -> str:
 def _time_example(values: pd.Series) -> str:
     """`` (e.g. '2026-01-01 00:00:00+00:00')``: the first value given, or ``""`` when none is."""
     shown = values.dropna()
-    return f" (e.g. {str(shown.iloc[0])!r})" if len(shown) else ""
+    return f" (e.g. {shown_value(str(shown.iloc[0]))})" if len(shown) else ""
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
@@ -936,9 +936,10 @@ def _refuse_staged_conflicts(target: str, key: str, order, group, clash) -> None
     mine = order[ids == ids[np.flatnonzero(order == at)[0]]]
     first, *others = _staged_rows(target, sorted(int(r) for r in mine))
     other = next(r for r in others if r[LABEL] != first[LABEL])
-    where = f"{first[key]!r}" + (f" instance {first[INSTANCE]}" if INSTANCE in first else "")
+    where = shown_value(first[key]) + (f" instance {first[INSTANCE]}" if INSTANCE in first else "")
     raise DataValidationError([(key, "one_label", len(rows), (
-        f"{where} has labels {_plain(first[LABEL])!r} and {_plain(other[LABEL])!r} with the same label_time (rows "
+        f"{where} has labels {shown_value(_plain(first[LABEL]))} and {shown_value(_plain(other[LABEL]))} with the "
+        "same label_time (rows "
         f"{first['row']} and {other['row']}): give one label per key and time (a correction needs a later "
         "label_time)"))])
 
@@ -1572,7 +1573,7 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
             first = frame[col].iloc[row]
             shown = first.tolist() if isinstance(first, np.ndarray) else first
             raise DataValidationError([(col, "scalar", int(nested.sum()), (
-                f"values must be single values, not lists or maps; row {frame.index[row] + 1}: {shown!r}"))])
+                f"values must be single values, not lists or maps; row {frame.index[row] + 1}: {shown_value(shown)}"))])
 
 
 # what makes valid UTF-8 bytes no text: C0 controls but tab, and DEL
@@ -1617,7 +1618,8 @@ def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.Data
         if wrong.any():
             row = int(wrong.argmax())
             raise DataValidationError([(col, "text", int(wrong.sum()), (
-                f"values are bytes that are not UTF-8 text (or hold control characters); row {frame.index[row] + 1}: {bytes(frame[col].iloc[row])!r}"))])
+                f"values are bytes that are not UTF-8 text (or hold control characters); row {frame.index[row] + 1}: "
+                f"{shown_value(bytes(frame[col].iloc[row]))}"))])
         frame = frame.assign(**{col: values})
     return frame
 
@@ -1640,7 +1642,7 @@ def _refuse_kind(store_root: str, given: str, rows: int, example, manifest_data:
     if stored is not None and stored != given:
         raise DataValidationError([(LABEL, "one_kind", rows, (
             f"the store's labels are {stored} ({where}), this file's are {given} (e.g. "
-            f"{_plain(example)!r}): give every label as the model's class, all numbers or all names"))])
+            f"{shown_value(_plain(example))}): give every label as the model's class, all numbers or all names"))])
 
 
 def _stored_kind(store_root: str, manifest_data: bytes | None = None) -> tuple[str | None, str]:
@@ -1742,9 +1744,10 @@ def _refuse_conflicts(out: pd.DataFrame, key: str) -> None:
     first = clash.iloc[0]
     group = clash[(clash[on] == first[on]).all(axis=1).to_numpy()]
     other = group[group[LABEL] != first[LABEL]].iloc[0]
-    where = f"{first[key]!r}" + (f" instance {first[INSTANCE]}" if INSTANCE in on else "")
+    where = shown_value(first[key]) + (f" instance {first[INSTANCE]}" if INSTANCE in on else "")
     raise DataValidationError([(key, "one_label", len(clash), (
-        f"{where} has labels {_plain(first[LABEL])!r} and {_plain(other[LABEL])!r} with the same label_time (rows "
+        f"{where} has labels {shown_value(_plain(first[LABEL]))} and {shown_value(_plain(other[LABEL]))} with the "
+        "same label_time (rows "
         f"{first.name + 1} and {other.name + 1}): give one label per key and time (a correction needs a later "
         "label_time)"))])
 
