@@ -335,3 +335,18 @@ def test_a_refusal_quotes_a_huge_value_by_its_start_not_whole(tmp_path, capsys, 
     assert code == 2 and err.count("\n") == 1 and "…" in err, err[:300]
     assert len(err) < 600, err[:300]
     assert (_store_files(store) if store.exists() else None) == before
+
+
+@pytest.mark.parametrize("lines, said", [
+    ('{"request_id": "r1", "label": 1, "label ": 0}\n', "line 1: field 'label ' beside 'label' is 'label' with "
+                                                        "surrounding spaces"),
+    ('{"request_id": "r1", "label": 1}\n{"request_id": "r2", "label": 0, "instance ": 2}\n',
+     "line 2: field 'instance ' is 'instance' with surrounding spaces"),
+], ids=["beside", "alone"])
+def test_a_json_lines_field_spelled_with_a_space_is_refused_as_a_header_is(tmp_path, capsys, lines, said):
+    """JSON lines read only the fields named exactly: 'label ' and 'instance ' were left out without a word."""
+    (tmp_path / "l.jsonl").write_text(lines)
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "l.jsonl"), "--store", str(tmp_path / "store")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and said in err, err
+    assert not (tmp_path / "store").exists()

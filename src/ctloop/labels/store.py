@@ -1085,6 +1085,7 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         source = gzip.GzipFile(fileobj=raw) if gzipped else raw
         columns: dict[str, list] = {c: [] for c in wanted}
         count = 0
+        named = set(wanted)  # the field names seen (each checked once: _refuse_alike_fields)
         unreadable = f"{source_uri} is not a readable JSON lines file"
         try:
             for number, line in enumerate(_lines(source), start=1):
@@ -1111,6 +1112,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                     raise DataSourceError(f"{unreadable}: line {number} is no JSON object")
                 if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
                     _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
+                if not named.issuperset(record):  # a name not seen yet: is it a field read, spelled otherwise?
+                    _refuse_alike_fields(record, named, wanted, f"{source_uri}: line {number}")
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
                 count += 1
@@ -1128,6 +1131,23 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 
 
 _ABSENT = object()  # a field a JSON object does not have
+
+
+def _refuse_alike_fields(record: dict, named: set, wanted: tuple[str, ...], where: str) -> None:
+    """Refuse a JSON object's field that is a field the ingest reads (``wanted``) with surrounding spaces or
+    in another Unicode form ('label ': never read, as a CSV header's :func:`_refuse_alike_header`); each
+    name not in ``named`` checked once, then added to it."""
+    from ctloop.contract import written
+
+    for name in record:
+        if name in named:
+            continue
+        named.add(name)
+        read = next((w for w in wanted if written(w) == written(str(name))), None)
+        if read is not None:
+            beside = f" beside {read!r}" if read in record else ""
+            raise DataSourceError(f"{where}: field {name!r}{beside} is {read!r} with surrounding spaces or in another "
+                                  f"Unicode form: the ingest reads a field named {read!r} exactly; rename it")
 
 
 def _without_repeated_fields(text: str, fields: tuple[str, ...], where: str):
