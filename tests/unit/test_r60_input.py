@@ -350,3 +350,17 @@ def test_a_json_lines_field_spelled_with_a_space_is_refused_as_a_header_is(tmp_p
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and said in err, err
     assert not (tmp_path / "store").exists()
+
+
+@pytest.mark.parametrize("repeats", [False, True], ids=["plain", "repeated-name-parse"])
+def test_a_json_line_nested_past_the_recursion_limit_is_one_line(tmp_path, capsys, repeats):
+    """Before: json.loads raised RecursionError, a traceback (exit 1), found by the round 60 sweep."""
+    deep = "[" * 5_000 + "]" * 5_000  # past the recursion limit (1,000)
+    field = '"\\u006eote": 1, ' if repeats else ""  # an escape in a name: parsed by _without_repeated_fields
+    (tmp_path / "l.jsonl").write_text(f'{{"request_id": "r1", "label": 1}}\n{{{field}"request_id": {deep}, '
+                                      '"label": 1}\n')
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "l.jsonl"), "--store", str(tmp_path / "store")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err[-500:]
+    assert "l.jsonl is not a readable JSON lines file: line 2: maximum recursion depth exceeded" in err, err
+    assert not (tmp_path / "store").exists()

@@ -1108,6 +1108,10 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                               else json.loads(text))
                 except ValueError as exc:  # JSONDecodeError, or a number beyond Python's digit limit
                     raise DataSourceError(f"{unreadable}: line {number}: {_first_line(exc)}") from exc
+                except RecursionError as exc:  # '[' nested 100,000 deep: was a RecursionError traceback (round 60)
+                    raise DataSourceError(f"{unreadable}: line {number}: {_first_line(exc)} (values nested deeper "
+                                          "than Python's json module reads; a label's fields are single values)") \
+                        from None
                 if not isinstance(record, dict):  # '{' ... '}' that is no object: never, kept for safety
                     raise DataSourceError(f"{unreadable}: line {number} is no JSON object")
                 if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
