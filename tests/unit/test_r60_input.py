@@ -364,3 +364,15 @@ def test_a_json_line_nested_past_the_recursion_limit_is_one_line(tmp_path, capsy
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err[-500:]
     assert "l.jsonl is not a readable JSON lines file: line 2: maximum recursion depth exceeded" in err, err
     assert not (tmp_path / "store").exists()
+
+
+def test_a_store_manifest_nested_past_the_recursion_limit_is_one_line_and_kept(tmp_path, capsys):
+    store = tmp_path / "store"
+    (store / "labels").mkdir(parents=True)
+    (store / "labels" / "_ctloop_labels.json").write_text("[" * 5_000 + "]" * 5_000)
+    before = _store_files(store)
+    code = main(["labels", "ingest", "--labels", _labels(tmp_path / "l.csv"), "--store", str(store)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err[-500:]
+    assert "_ctloop_labels.json is not a label store manifest (RecursionError: maximum recursion depth" in err, err
+    assert _store_files(store) == before

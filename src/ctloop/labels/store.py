@@ -363,7 +363,8 @@ def _manifest_key(manifest: str, data: bytes) -> str:
     """The key the manifest ``manifest`` (its bytes ``data``) records."""
     try:
         key = json.loads(data)["key"]
-    except (ValueError, KeyError, TypeError) as exc:  # not JSON (or not UTF-8), not an object, no key
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:  # not JSON (or not UTF-8), not an object, no
+        # key; nested past the recursion limit (round 60: a RecursionError traceback)
         raise DataSourceError(f"{manifest} is not a label store manifest ({type(exc).__name__}: {exc}): it "
                               'records the store\'s key, e.g. {"key": "request_id", "format": 1}; restore it') from exc
     if not isinstance(key, str) or not key:
