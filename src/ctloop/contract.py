@@ -295,8 +295,10 @@ def check_column_names(frame: pd.DataFrame) -> None:
     refuse_alike_names(names)
 
 
-def _unnamed_filler(col: pd.Series) -> str | None:
-    """Why a column under a CSV header's empty cell is no data (:func:`drop_unnamed_columns`), or None."""
+def _unnamed_filler(col: pd.Series, parts: tuple[int, ...] = ()) -> str | None:
+    """Why a column under a CSV header's empty cell is no data (:func:`drop_unnamed_columns`), or None;
+    ``parts``: the rows of each file of a directory read as one frame (``storage.CSV_PART_ROWS``), each
+    written with its own index (0..k-1 in every part)."""
     import numpy as np
     import pandas as pd
 
@@ -310,26 +312,35 @@ def _unnamed_filler(col: pd.Series) -> str | None:
         if np.array_equal(values, np.arange(start, start + len(values))):
             return (f"holds the row positions {start}..{start + len(values) - 1}, an index written by pandas' "
                     "to_csv")
+    if len(parts) < 2 or sum(parts) != len(values):  # not the frame as read (rows left out since)
+        return None
+    for start in (0, 1):
+        own = np.concatenate([np.arange(start, start + k) for k in parts])
+        if np.array_equal(values, own):
+            return (f"holds each of its {len(parts)} files' row positions ({start}..k{'-1' * (start == 0)} for a "
+                    "file of k rows), an index written by pandas' to_csv in every file")
     return None
 
 
 def drop_unnamed_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` without the columns under a CSV header's empty cell (``frame.attrs[CSV_UNNAMED]``, pandas'
     ``Unnamed: <i>``) that hold no data: all empty (a spreadsheet's trailing empty column, 'ts,y,x,') or the row
-    positions 0..n-1 or 1..n (a plain ``df.to_csv(path)``'s index), each left out with a note (a ``UserWarning``)
+    positions 0..n-1 or 1..n (a plain ``df.to_csv(path)``'s index; of a directory of CSV files, each file's own,
+    ``storage.CSV_PART_ROWS``), each left out with a note (a ``UserWarning``)
     naming its position and why. One holding other values stays, for :func:`check_column_names` to refuse
     (review 59 M1: round 59 refused them all; before it the replay trained them as features). prepare_data and
     ``ctloop backtest`` call it (one implementation)."""
     import warnings
 
-    from ctloop.storage import CSV_UNNAMED
+    from ctloop.storage import CSV_PART_ROWS, CSV_UNNAMED
 
     blank = frame.attrs.get(CSV_UNNAMED) or {}
+    parts = tuple(frame.attrs.get(CSV_PART_ROWS) or ())
     dropped = []
     for name, (at, uri) in sorted(blank.items(), key=lambda item: item[1]):
         if name not in frame.columns or list(frame.columns).count(name) > 1:
             continue
-        if why := _unnamed_filler(frame[name]):
+        if why := _unnamed_filler(frame[name], parts):
             dropped.append(name)
             warnings.warn(f"{uri}: column {at} of the header has no name and {why}: left out", UserWarning,
                           stacklevel=3)
@@ -541,11 +552,68 @@ def _beyond_float_range(col: pd.Series) -> tuple[int, int, str] | None:
     return len(beyond), int(np.flatnonzero(present_at)[first]), str(values[first])
 
 
-def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
-    """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them; and number text past
-    float64's range in a text column of numbers (:func:`_beyond_float_range`), an infinity pandas reads as text."""
+_INT_DIGITS = 19
+"""An integer text of fewer digits than this (leading zeros aside) fits in int64."""
+
+
+def _unread_numbers(col: pd.Series) -> tuple[int, int, str] | None:
+    """``(count, first row position, first value)`` of the number text in the CSV text column ``col`` whose
+    integer part no 64-bit integer holds (past 64 bits, or past 2**63 - 1 beside a negative one), when every value
+    is number text and some are not such: in a column
+    of integers one such value ('1' and 25 zeros, or 50 digits and '.5') overflows pandas' integer parse and the
+    whole column is kept as text (pandas 2.3 ``_libs/parsers.pyx``: ``_try_int64`` raises OverflowError, the
+    column stays objects; measured), which was trained as categories without a word. A column of such long
+    integers only is an id column, left as text; zero padding ('000…0001', 400 zeros) reads as its number
+    (``read_table``), as do long decimals among decimals (round 60)."""
     import numpy as np
     import pandas as pd
+
+    present_at = col.notna().to_numpy()
+    values = col.to_numpy()[present_at]
+    head = pd.Series(values[:64], dtype=object)
+    if not len(values) or not all(isinstance(v, str) for v in head) or not head.str.fullmatch(_NUMBER_TEXT).all():
+        return None
+    try:
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    except TypeError:  # a number among the texts (a notebook's frame): not a CSV's column
+        return None
+    if lengths.max() < _INT_DIGITS:
+        return None
+    number = re.compile(_NUMBER_TEXT).fullmatch
+
+    def whole(text: str) -> int | None:
+        """The integer part of a long number text (without exponent), or None."""
+        plain = text.strip()
+        if "e" in plain or "E" in plain or not number(plain):
+            return None
+        digits = plain.split(".", 1)[0]
+        return int(digits) if len(digits.lstrip("+-").lstrip("0")) >= _INT_DIGITS else None
+
+    long = [(i, v) for i in np.flatnonzero(lengths >= _INT_DIGITS) if (v := whole(values[i])) is not None]
+    found = [i for i, v in long if not -(2**63) <= v < 2**64]
+    if not found and any(v >= 2**63 for _, v in long) and any(str(v).lstrip().startswith("-") for v in values):
+        found = [i for i, v in long if v >= 2**63]  # beside a negative one: neither int64 nor uint64 holds both
+    if not found or len(found) == len(values) or not all(map(number, values)):  # words among them: a text column
+        return None
+    return len(found), int(np.flatnonzero(present_at)[found[0]]), str(values[found[0]])
+
+
+def _long_shown(value: str) -> str:
+    """A number text quoted, a long one by its ends, its length and value: ``'000000000000…000000000001' (401
+    characters: 1)``."""
+    if len(value) <= 40:
+        return repr(value)
+    return f"{repr(value[:12] + '…' + value[-12:])} ({len(value)} characters: {float(value):g})"
+
+
+def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
+    """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them; and number text past
+    float64's range in a text column of numbers (:func:`_beyond_float_range`), an infinity pandas reads as text;
+    and in a CSV's text column of numbers, integers past 64 bits its reader left as text (:func:`_unread_numbers`)."""
+    import numpy as np
+    import pandas as pd
+
+    from ctloop.storage import TABLE_FORMAT
 
     violations = []
     for name in frame.columns:
@@ -558,6 +626,15 @@ def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
                 f"numbers beyond float64's range (±1.8e308), read as text (e.g. {shown_value(value)} in row {row}): "
                 "every other value is a number, and the column would be learned as categories; replace them with a "
                 "number in range or leave them empty (null)")))
+            continue
+        if col.dtype == object and frame.attrs.get(TABLE_FORMAT) == "csv" and \
+                (unread := _unread_numbers(col)) is not None:
+            count, row, value = unread
+            violations.append((str(name), "int64", count, (
+                f"integers no 64-bit type holds, which made the CSV reader read the whole column as text (e.g. "
+                f"{_long_shown(value)} in row {row}): every other value is a number, and the column would be learned "
+                "as categories; write them as decimals ('1e25'), or leave them empty (null); an id column: write it as "
+                "text (Parquet), or give it dtype string in prepare_data's data contract")))
             continue
         if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_float_dtype(col):
             continue

@@ -4457,13 +4457,16 @@ MEMORY_FIX = "give the step more memory (the KFP task's memory limit) or split t
 
 
 def out_of_memory(uri: str, *, size: int | None = None, compressed: bool = False, read: str | None = None,
-                  fix: str = MEMORY_FIX) -> DataSourceError:
+                  fix: str = MEMORY_FIX, writing: str | None = None) -> DataSourceError:
     """The one line saying that the user's data ``uri`` (as the message names it: ``data: <uri>`` for a
     parameter's) does not fit in this process's memory: ``MemoryError`` (a process memory limit, ``ulimit -v`` or
     RLIMIT_AS; pyarrow's ``ArrowMemoryError`` is one) while reading it, a traceback (exit 1) in every reader but
     :func:`read_table` until round 59. ``read``: what was being read (default: the ``size`` bytes stored, a local
-    file's size when not given, ``compressed``: gzip); ``fix``: what to do. Raise it ``from None``
+    file's size when not given, ``compressed``: gzip); ``writing``: instead, what was being written once ``uri`` had
+    been read (a label file's labels into the store); ``fix``: what to do. Raise it ``from None``
     (:func:`memory_said` does)."""
+    if writing is not None:
+        return DataSourceError(f"{uri} does not fit in this process's memory: it ran out while writing {writing}: {fix}")
     if read is None:
         if size is None and not is_remote(uri) and os.path.isfile(parse(uri).key):
             size = os.path.getsize(parse(uri).key)
@@ -4473,14 +4476,15 @@ def out_of_memory(uri: str, *, size: int | None = None, compressed: bool = False
 
 
 @contextmanager
-def memory_said(uri: str, *, read: str | None = None, fix: str = MEMORY_FIX) -> Iterator[None]:
-    """Reading the user's data ``uri`` inside: a ``MemoryError`` becomes :func:`out_of_memory`'s
-    :class:`DataSourceError` (one line, exit 2 from the CLI); every reader of a user's table, label file, inference
-    log or scoring input says it so (one implementation)."""
+def memory_said(uri: str, *, read: str | None = None, fix: str = MEMORY_FIX,
+                writing: str | None = None) -> Iterator[None]:
+    """Reading the user's data ``uri`` inside (or, with ``writing``, writing what was read of it): a ``MemoryError``
+    becomes :func:`out_of_memory`'s :class:`DataSourceError` (one line, exit 2 from the CLI); every reader of a
+    user's table, label file, inference log or scoring input says it so (one implementation)."""
     try:
         yield
     except MemoryError as exc:
-        said = out_of_memory(uri, read=read, fix=fix)
+        said = out_of_memory(uri, read=read, fix=fix, writing=writing)
         for note in getattr(exc, "__notes__", ()):  # what an undo could not remove (scoring.score)
             said.add_note(note)
         raise said from None
@@ -5702,7 +5706,8 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
     for frame in rows:
         for column, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():
             late.setdefault(column, (offset + row, value))
-        unnamed.update(frame.attrs.get(CSV_UNNAMED) or {})
+        for column, (at, _) in (frame.attrs.get(CSV_UNNAMED) or {}).items():  # named by the directory: a part's
+            unnamed.setdefault(column, (at, uri) if len(rows) > 1 else (at, _))  # column of the whole table
         offset += len(frame)
         frame.attrs = {}
     out = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
@@ -5710,6 +5715,8 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         out.attrs[CSV_TEXT_FROM] = late
         if unnamed:
             out.attrs[CSV_UNNAMED] = unnamed
+            if len(rows) > 1:  # each part's own to_csv index (0..k-1 in every part) told from data
+                out.attrs[CSV_PART_ROWS] = tuple(len(frame) for frame in rows)
     return out
 
 
@@ -6083,6 +6090,11 @@ CSV_UNNAMED = "ctloop.csv_unnamed"
 cell is empty, which pandas names ``Unnamed: <position - 1>`` (a row index written by ``to_csv``, a
 spreadsheet's trailing empty columns); ``contract.check_column_names`` refuses them for training, as it
 refuses a Parquet column named ``''``."""
+
+CSV_PART_ROWS = "ctloop.csv_part_rows"
+"""Key of the ``attrs`` of a directory of CSV files read as one frame (:func:`read_table`) with a column under an
+empty header cell (:data:`CSV_UNNAMED`): each file's rows, in the frame's order, so that each file's own pandas
+index (0..k-1 in every part) is told from data (``ctloop.contract.drop_unnamed_columns``)."""
 
 _MIXED_TYPES = re.compile(r"Columns \(([^)]*)\) have mixed types")
 

@@ -202,8 +202,10 @@ def test_memory_running_out_while_the_labels_are_committed_is_not_said_as_readin
         raise MemoryError
 
     monkeypatch.setattr(shutil, "copyfile", out_of_memory)
-    with pytest.raises(MemoryError):
+    with pytest.raises(DataSourceError, match=rf"labels\.csv {OOM}: it ran out while writing its 2 label\(s\) "
+                                              "to the label store") as refused:  # one line since round 60
         ingest_labels(source, str(tmp_path / "store"))
+    assert "while reading" not in str(refused.value)
 
 
 def test_memory_running_out_while_the_whole_label_file_is_read_is_one_line(tmp_path, monkeypatch):

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
-from ctloop.contract import blank_labels
+from ctloop.contract import blank_labels, shown_value
 from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 from ctloop.metrics import LARGEST_VALUE
 
@@ -318,7 +318,7 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
             row = int(beyond.argmax())
             raise DataValidationError([(LABEL_TIME, "time_range", int(beyond.sum()), (
                 f"label_time {out_of_range(times.iloc[row].isoformat())}; row {row + first}: "
-                f"{str(values.iloc[row])!r}"))])
+                f"{shown_value(str(values.iloc[row]))}"))])
     else:
         text = values.map(lambda v: v.strip() if isinstance(v, str) else v.isoformat()
                           if isinstance(v, date) and not isinstance(v, datetime) else v)
@@ -329,7 +329,7 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
     if bad.any():
         row = int(bad.argmax())
         value = values.iloc[row]
-        shown = "an empty value" if value is None or value is pd.NA or value != value else repr(str(value))
+        shown = "an empty value" if value is None or value is pd.NA or value != value else shown_value(str(value))
         beyond = out_of_range(text.iloc[row])
         if beyond:  # ISO 8601, but past 2262-04-11 (9999-12-31: "never"), or before 1677
             raise DataValidationError([(LABEL_TIME, "time_range", int(bad.sum()), (
@@ -363,7 +363,8 @@ def _manifest_key(manifest: str, data: bytes) -> str:
     """The key the manifest ``manifest`` (its bytes ``data``) records."""
     try:
         key = json.loads(data)["key"]
-    except (ValueError, KeyError, TypeError) as exc:  # not JSON (or not UTF-8), not an object, no key
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:  # not JSON (or not UTF-8), not an object, no
+        # key; nested past the recursion limit (round 60: a RecursionError traceback)
         raise DataSourceError(f"{manifest} is not a label store manifest ({type(exc).__name__}: {exc}): it "
                               'records the store\'s key, e.g. {"key": "request_id", "format": 1}; restore it') from exc
     if not isinstance(key, str) or not key:
@@ -429,7 +430,7 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
         staged, coded = read
         if not staged:
             return 0
-        _commit(store_root, key, known, f"{tmp}/labels.parquet", coded)
+        _commit(store_root, key, known, f"{tmp}/labels.parquet", coded, source=source_uri, rows=staged)
         return staged
 
     try:
@@ -510,7 +511,8 @@ def _ingest_whole(source_uri: str, store_root: str, key: str, label: str, known:
     with tempfile.TemporaryDirectory(prefix="ctloop-labels-") as tmp:
         table = pa.Table.from_pandas(out, preserve_index=False)
         pq.write_table(table.replace_schema_metadata(_marked(table.schema).metadata), f"{tmp}/labels.parquet")
-        _commit(store_root, key, known, f"{tmp}/labels.parquet", bool(tally.codes[0]))
+        _commit(store_root, key, known, f"{tmp}/labels.parquet", bool(tally.codes[0]), source=source_uri,
+                rows=len(out))
     return len(out)
 
 
@@ -630,12 +632,12 @@ class _Tally:
         col = self.label
         texts = self._texts()
         if texts[0] and self.numbers:
-            found["one_kind"] = [col, "one_kind", texts[0], f"labels mix numbers and text (e.g. {texts[2]!r}): "
+            found["one_kind"] = [col, "one_kind", texts[0], f"labels mix numbers and text (e.g. {shown_value(texts[2])}): "
                                  "give every label as the model's class, all numbers or all names"]
         elif self.huge[0] and not self.text[0]:
             found["finite"] = [col, "finite", self.huge[0], f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
                                f"(a class or a regressor's target: metrics square them); row {self.huge[1]}: "
-                               f"{_plain(self.huge[2])!r}"]
+                               f"{shown_value(_plain(self.huge[2]))}"]
         if found:
             return [tuple(found[n]) for n in _RULE_ORDER if n in found]
         # the whole file's order: label_times refuses text that is no time before any is compared to
@@ -659,7 +661,7 @@ class _Tally:
                 f"label_time is later than now ({self.now[:19]}Z) by more than {FUTURE_SKEW}: a label's time is when "
                 "its outcome was known, and a later one would win over every correction ingested before it (a "
                 f"local time without its offset? write it in UTC or with one); row {first + row + 1}: "
-                f"{str(written.iloc[row])!r}")))
+                f"{shown_value(str(written.iloc[row]))}")))
 
     def check(self, frame: pd.DataFrame) -> pd.DataFrame | None:
         """Check the next rows of the file (``frame`` as read); the rows as stored (``key``,
@@ -678,6 +680,8 @@ class _Tally:
                 self._add(self.first, "required", (col, "required", len(frame), (
                     f"column is missing from {self.uri}{held} ({columns_said(frame.columns, col)})")))
                 return None
+        if not first:  # the header, once
+            _refuse_alike_header(self.uri, list(frame.columns), (key, label, INSTANCE, LABEL_TIME))
         cols = [key, label, *(c for c in (INSTANCE, LABEL_TIME) if c in frame.columns)]
         try:
             _refuse_nested(frame, cols)
@@ -739,7 +743,7 @@ class _Tally:
             wrong = int(bad.sum())
             if wrong:
                 one = column[bad].iloc[0]
-                shown = "an empty value" if pd.isna(one) else repr(one.item() if hasattr(one, "item") else one)
+                shown = "an empty value" if pd.isna(one) else shown_value(one.item() if hasattr(one, "item") else one)
                 self._add(self.rules, "non_negative_int", (INSTANCE, "non_negative_int", wrong, (
                     "instance must be the 0-based index of the instance within its request, below "
                     f"{INSTANCE_LIMIT} (e.g. {shown})")))
@@ -769,6 +773,30 @@ class _Tally:
 
 
 _TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
+
+
+def _refuse_alike_header(source_uri: str, names: list, read: tuple[str, ...]) -> None:
+    """Refuse a header naming a column the ingest reads (``read``: the key, label, instance, label_time)
+    also as written otherwise, with surrounding spaces or in another Unicode form ('label' and 'label ', a
+    spreadsheet export's header: one column to whoever reads the file): the ingest read 'label' and left
+    'label ' out silently, and of 'instance ' alone nothing was said (every label stored without its
+    instance). The rule of ``ctloop drift`` (:func:`ctloop.contract.alike_names` with ``case=True``: case
+    keeps two names apart); a :class:`DataSourceError` naming both headers."""
+    from ctloop.contract import alike_names, alike_words, written
+
+    text = [n for n in names if isinstance(n, str)]
+    for group in alike_names(text, case=True):
+        wanted = next((n for n in read if written(n) == written(group[0])), None)
+        if wanted is not None:
+            raise DataSourceError(f"{source_uri}: " + alike_words([group], (
+                f"differ only in surrounding spaces or Unicode form (one column to a reader, a spreadsheet export's "
+                f"header): the ingest reads {wanted!r}; rename or drop the other")))
+    for name in text:
+        wanted = next((n for n in read if n != name and written(n) == written(name)), None)
+        if wanted is not None:  # 'instance ' alone: an optional column, which the ingest would not read
+            raise DataSourceError(f"{source_uri}: column {name!r} is {wanted!r} with surrounding spaces or in "
+                                  f"another Unicode form: the ingest reads a column named {wanted!r} exactly; "
+                                  "rename it")
 
 
 def columns_said(columns, missing: str | None = None) -> str:
@@ -801,7 +829,7 @@ def _time_labels(values: pd.Series) -> str:
 def _time_example(values: pd.Series) -> str:
     """`` (e.g. '2026-01-01 00:00:00+00:00')``: the first value given, or ``""`` when none is."""
     shown = values.dropna()
-    return f" (e.g. {str(shown.iloc[0])!r})" if len(shown) else ""
+    return f" (e.g. {shown_value(str(shown.iloc[0]))})" if len(shown) else ""
 
 
 def _stream_labels(source_uri: str, store_root: str, key: str, label: str, known: str | None, target: str,
@@ -909,9 +937,10 @@ def _refuse_staged_conflicts(target: str, key: str, order, group, clash) -> None
     mine = order[ids == ids[np.flatnonzero(order == at)[0]]]
     first, *others = _staged_rows(target, sorted(int(r) for r in mine))
     other = next(r for r in others if r[LABEL] != first[LABEL])
-    where = f"{first[key]!r}" + (f" instance {first[INSTANCE]}" if INSTANCE in first else "")
+    where = shown_value(first[key]) + (f" instance {first[INSTANCE]}" if INSTANCE in first else "")
     raise DataValidationError([(key, "one_label", len(rows), (
-        f"{where} has labels {_plain(first[LABEL])!r} and {_plain(other[LABEL])!r} with the same label_time (rows "
+        f"{where} has labels {shown_value(_plain(first[LABEL]))} and {shown_value(_plain(other[LABEL]))} with the "
+        "same label_time (rows "
         f"{first['row']} and {other['row']}): give one label per key and time (a correction needs a later "
         "label_time)"))])
 
@@ -1057,6 +1086,7 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         source = gzip.GzipFile(fileobj=raw) if gzipped else raw
         columns: dict[str, list] = {c: [] for c in wanted}
         count = 0
+        named = set(wanted)  # the field names seen (each checked once: _refuse_alike_fields)
         unreadable = f"{source_uri} is not a readable JSON lines file"
         try:
             for number, line in enumerate(_lines(source), start=1):
@@ -1079,10 +1109,16 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                               else json.loads(text))
                 except ValueError as exc:  # JSONDecodeError, or a number beyond Python's digit limit
                     raise DataSourceError(f"{unreadable}: line {number}: {_first_line(exc)}") from exc
+                except RecursionError as exc:  # '[' nested 100,000 deep: was a RecursionError traceback (round 60)
+                    raise DataSourceError(f"{unreadable}: line {number}: {_first_line(exc)} (values nested deeper "
+                                          "than Python's json module reads; a label's fields are single values)") \
+                        from None
                 if not isinstance(record, dict):  # '{' ... '}' that is no object: never, kept for safety
                     raise DataSourceError(f"{unreadable}: line {number} is no JSON object")
                 if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
                     _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
+                if not named.issuperset(record):  # a name not seen yet: is it a field read, spelled otherwise?
+                    _refuse_alike_fields(record, named, wanted, f"{source_uri}: line {number}")
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
                 count += 1
@@ -1100,6 +1136,23 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 
 
 _ABSENT = object()  # a field a JSON object does not have
+
+
+def _refuse_alike_fields(record: dict, named: set, wanted: tuple[str, ...], where: str) -> None:
+    """Refuse a JSON object's field that is a field the ingest reads (``wanted``) with surrounding spaces or
+    in another Unicode form ('label ': never read, as a CSV header's :func:`_refuse_alike_header`); each
+    name not in ``named`` checked once, then added to it."""
+    from ctloop.contract import written
+
+    for name in record:
+        if name in named:
+            continue
+        named.add(name)
+        read = next((w for w in wanted if written(w) == written(str(name))), None)
+        if read is not None:
+            beside = f" beside {read!r}" if read in record else ""
+            raise DataSourceError(f"{where}: field {name!r}{beside} is {read!r} with surrounding spaces or in another "
+                                  f"Unicode form: the ingest reads a field named {read!r} exactly; rename it")
 
 
 def _without_repeated_fields(text: str, fields: tuple[str, ...], where: str):
@@ -1359,11 +1412,25 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
                 yield chunk
 
 
-def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bool = False) -> None:
+def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bool = False, *, source: str = "",
+            rows: int = 0) -> None:
     """Write the manifest of a new store (``codes``: its labels hold a class written with a leading
     zero, :func:`_store_codes`) and move the staged label file into the store, named by
     the ingest time first: the store's files list (sorted) in ingest order, so of two labels with
-    the same label_time (a corrected file that keeps the outcome's time) the later ingest wins."""
+    the same label_time (a corrected file that keeps the outcome's time) the later ingest wins.
+
+    Memory running out meanwhile (the staged file copied, or read whole for an object store) is one line
+    naming the label file ``source`` and its ``rows`` labels, not a ``MemoryError`` traceback, and leaves no
+    temporary file: no label file is added (round 60; round 59 let it through as the traceback)."""
+    from ctloop.storage import memory_said
+
+    with memory_said(source or staged, fix=MEMORY_FIX,
+                     writing=f"its {rows:,} label(s) to the label store {store_root} (none was added)"):
+        _commit_staged(store_root, key, known, staged, codes)
+
+
+def _commit_staged(store_root: str, key: str, known: str | None, staged: str, codes: bool) -> None:
+    """:func:`_commit`'s work."""
     import os
     import shutil
     from pathlib import Path
@@ -1411,11 +1478,13 @@ def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bo
     try:
         shutil.copyfile(staged, tmp)
         os.replace(tmp, path)
-    except OSError as exc:  # a full or read-only disk: one line, as write_bytes says it, no .tmp left
+    except (OSError, MemoryError) as exc:  # a full or read-only disk, or memory running out: no .tmp left
         try:
             tmp.unlink(missing_ok=True)
         except OSError:
             pass  # the temporary file could not be made either
+        if isinstance(exc, MemoryError):  # said by _commit, naming the label file
+            raise
         raise _unwritable(final, "permission denied" if isinstance(exc, PermissionError)
                           else exc.strerror or str(exc)) from exc
 
@@ -1529,7 +1598,7 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
             first = frame[col].iloc[row]
             shown = first.tolist() if isinstance(first, np.ndarray) else first
             raise DataValidationError([(col, "scalar", int(nested.sum()), (
-                f"values must be single values, not lists or maps; row {frame.index[row] + 1}: {shown!r}"))])
+                f"values must be single values, not lists or maps; row {frame.index[row] + 1}: {shown_value(shown)}"))])
 
 
 # what makes valid UTF-8 bytes no text: C0 controls but tab, and DEL
@@ -1574,7 +1643,8 @@ def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.Data
         if wrong.any():
             row = int(wrong.argmax())
             raise DataValidationError([(col, "text", int(wrong.sum()), (
-                f"values are bytes that are not UTF-8 text (or hold control characters); row {frame.index[row] + 1}: {bytes(frame[col].iloc[row])!r}"))])
+                f"values are bytes that are not UTF-8 text (or hold control characters); row {frame.index[row] + 1}: "
+                f"{shown_value(bytes(frame[col].iloc[row]))}"))])
         frame = frame.assign(**{col: values})
     return frame
 
@@ -1597,7 +1667,7 @@ def _refuse_kind(store_root: str, given: str, rows: int, example, manifest_data:
     if stored is not None and stored != given:
         raise DataValidationError([(LABEL, "one_kind", rows, (
             f"the store's labels are {stored} ({where}), this file's are {given} (e.g. "
-            f"{_plain(example)!r}): give every label as the model's class, all numbers or all names"))])
+            f"{shown_value(_plain(example))}): give every label as the model's class, all numbers or all names"))])
 
 
 def _stored_kind(store_root: str, manifest_data: bytes | None = None) -> tuple[str | None, str]:
@@ -1699,9 +1769,10 @@ def _refuse_conflicts(out: pd.DataFrame, key: str) -> None:
     first = clash.iloc[0]
     group = clash[(clash[on] == first[on]).all(axis=1).to_numpy()]
     other = group[group[LABEL] != first[LABEL]].iloc[0]
-    where = f"{first[key]!r}" + (f" instance {first[INSTANCE]}" if INSTANCE in on else "")
+    where = shown_value(first[key]) + (f" instance {first[INSTANCE]}" if INSTANCE in on else "")
     raise DataValidationError([(key, "one_label", len(clash), (
-        f"{where} has labels {_plain(first[LABEL])!r} and {_plain(other[LABEL])!r} with the same label_time (rows "
+        f"{where} has labels {shown_value(_plain(first[LABEL]))} and {shown_value(_plain(other[LABEL]))} with the "
+        "same label_time (rows "
         f"{first.name + 1} and {other.name + 1}): give one label per key and time (a correction needs a later "
         "label_time)"))])
 
