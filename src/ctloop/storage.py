@@ -4111,17 +4111,46 @@ def _index_as_columns(uri: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(level=names).reset_index(drop=True) if unnamed else frame.reset_index()
 
 
-def refuse_other_separator(uri: str, columns: Any) -> None:
+def refuse_other_separator(uri: str, columns: Any, head: bytes | None = None) -> None:
     """Refuse a CSV read as one column whose name holds ``;``, a tab or ``|`` (a spreadsheet's export
     with ';'), naming the separator: else "column 'y' is missing", or, with decimal commas, "one
-    field more than its header"."""
+    field more than its header". With the file's first bytes ``head`` (gzip-compressed or not), rows holding
+    decimal commas ('-0,989363': Excel's export in a continental European locale, stop 60's banana_semicolon)
+    are named with one, and the reading that keeps them (``pandas.read_csv``'s ``sep`` and ``decimal``,
+    pandas 2.3 pandas/io/parsers/readers.py): the ';' replaced by ',' would split each in two."""
     if len(columns) != 1:
         return
     header = str(columns[0])
     sep = next((c for c in (";", "\t", "|") if c in header), None)
-    if sep is not None:
-        raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
-                              "comma-separated CSV: write it with ',' or as Parquet")
+    if sep is None:
+        return
+    said = f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads comma-separated CSV"
+    if (comma := _decimal_comma(head, sep)) is not None:
+        raise DataSourceError(f"{said}; its numbers have decimal commas (e.g. {comma!r}), which {sep!r} replaced by "
+                              f"',' would split in two: read it with pandas.read_csv(path, sep={sep!r}, "
+                              "decimal=',') and write it as Parquet (or as CSV with ',')")
+    raise DataSourceError(f"{said}: write it with ',' or as Parquet")
+
+
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?")
+
+
+def _decimal_comma(head: bytes | None, sep: str) -> str | None:
+    """The first field of the rows in a CSV's first bytes ``head`` (fields split at ``sep``) that is a number
+    written with a decimal comma, None for none (or no ``head``)."""
+    if not head:
+        return None
+    if head[:2] == GZIP_MAGIC:
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head)
+        except zlib.error:
+            return None
+    lines = head.decode("utf-8", "replace").splitlines()[1:-1]  # the header, and the last line cut short, out
+    for line in lines:
+        for cell in line.split(sep):
+            if _DECIMAL_COMMA.fullmatch(value := cell.strip().strip('"')):
+                return value
+    return None
 
 
 @contextmanager
@@ -4609,7 +4638,10 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
             # a file cut short, zlib.error for a corrupt deflate stream
             raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
         if kind != "parquet":  # before the field count: ';' rows with decimal commas
-            refuse_other_separator(uri, frame.columns)  # have one field more than their header ('1;0,5' splits once)
+            fh.seek(0)  # one column: its first bytes, for decimal commas (their own trap, named)
+            first = fh.read(HEADER_SCAN_BYTES) if len(frame.columns) == 1 else None
+            refuse_other_separator(uri, frame.columns, first)  # have one field more than their header ('1;0,5'
+            # splits once)
         if kind != "parquet":
             if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first field of each row as the index
                 raise DataSourceError(
