@@ -6531,49 +6531,78 @@ def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, f
     table of text whose row happens to name its columns, ``word`` / ``apple`` / ``word``, is read as before); a
     value that happens to be one column's name is read as before. The file is scanned for the lines only when
     such a row was read."""
+    found = header_rows(frame, frame.attrs.get(CSV_UNNAMED, {}))
+    if not len(found):
+        return
+    fh.seek(0)
+    header, lines = header_lines_again(gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh)
+    raise header_line_again(uri, header, lines, [int(r) + 1 for r in found])
+
+
+def header_rows(frame: pd.DataFrame, unnamed: Any = ()) -> np.ndarray:
+    """The positions of ``frame``'s rows whose every field is its column's name (:func:`_header_cell`; the
+    names in ``unnamed`` were empty in the header), when those rows made a column text that the others hold as
+    numbers or dates (:func:`_made_text`); none else. Read cheaply: only when every named column is text, and
+    then the first one's values first (:func:`_refuse_header_line_again`, and the streamed reader's batches)."""
     import numpy as np
     from pandas._libs.parsers import STR_NA_VALUES
 
+    none = np.zeros(0, dtype=np.intp)
     names = [str(c) for c in frame.columns]
-    unnamed = frame.attrs.get(CSV_UNNAMED, {})
     named = [i for i, name in enumerate(names) if name not in unnamed and name not in STR_NA_VALUES]
     if not len(frame) or not named or any(
             frame.iloc[:, i].dtype.kind in "biufcmM" and not _number_text(names[i]) for i in named):
-        return  # a header line read as a row makes every named column text (one named '2024' may stay a number)
+        return none  # a header line read as a row makes every named column text (one named '2024' may stay a number)
     hit = _header_cell(frame.iloc[:, named[0]], names[named[0]], False)  # the first named column: fewest to check
     if not hit.any():
-        return
-    rows = frame.loc[hit]
+        return none
+    rows = frame.iloc[np.flatnonzero(hit)]
     same = np.ones(len(rows), dtype=bool)
     for i, name in enumerate(names):
         same &= _header_cell(rows.iloc[:, i], name, name in unnamed)
-    if not same.any():
-        return
     found = np.flatnonzero(hit)[same]
     keep = np.ones(len(frame), dtype=bool)
     keep[found] = False
-    if not _made_text(frame, keep, names, unnamed):
-        return
-    fh.seek(0)
-    stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
-    header, lines = None, []
-    for number, raw in enumerate(stream, start=1):
-        line = raw.rstrip(b"\r\n").removeprefix(b"\xef\xbb\xbf")
+    return found if len(found) and _made_text(frame, keep, names, unnamed) else none
+
+
+def header_lines_again(stream: Any) -> tuple[bytes | None, list[int]]:
+    """The header line of the CSV text ``stream`` (read with ``read(n)``: a file, a gzip stream, a pyarrow
+    input stream; a leading BOM dropped) and the numbers (1-based) of the lines that repeat it, each read
+    without its line end and BOM (a 'CSV UTF-8' export concatenated starts each part with one)."""
+    header, lines, number, rest = None, [], 0, b""
+
+    def one(raw: bytes) -> None:
+        nonlocal header
+        line = raw.rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
         if header is None:
             if line.strip():
                 header = line
         elif line == header:
             lines.append(number)
+
+    while chunk := stream.read(1 << 20):
+        *whole, rest = (rest + chunk).split(b"\n")
+        for raw in whole:
+            number += 1
+            one(raw)
+    if rest:
+        number += 1
+        one(rest)
+    return header, lines
+
+
+def header_line_again(uri: str, header: bytes | None, lines: list[int], rows: Any = ()) -> DataSourceError:
+    """The refusal of a CSV file whose ``header`` line stands again at its ``lines`` (:func:`header_lines_again`),
+    or, with none (quoted otherwise than the header), at its data ``rows`` (1-based): one wording for the table
+    reader (:func:`_refuse_header_line_again`) and the streamed reader drift and batch scoring share."""
     shown = (header or b"").decode("utf-8", "replace")
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    if lines:
-        where = _numbered("line", lines)
-    else:  # quoted otherwise than the header: the rows pandas read
-        where = _numbered("its data row", [int(r) + 1 for r in found])
-    count = len(lines) or len(found)
-    raise DataSourceError(f"{uri}: {where} its header line {shown!r} (CSV exports concatenated with their "
-                          "headers?): read as a row of text, it would make every column text; remove the repeated "
-                          "header line" + ("s" if count > 1 else ""))
+    where = _numbered("line", lines) if lines else _numbered("its data row", list(rows))
+    count = len(lines) or len(rows)
+    return DataSourceError(f"{uri}: {where} its header line {shown!r} (CSV exports concatenated with their "
+                           "headers?): read as a row of text, it would make every column text; remove the repeated "
+                           "header line" + ("s" if count > 1 else ""))
 
 
 def _numbered(what: str, numbers: list[int]) -> str:
@@ -6665,6 +6694,9 @@ __all__ = [
     "table_format",
     "read_table",
     "CSV_TEXT_FROM",
+    "header_rows",
+    "header_lines_again",
+    "header_line_again",
     "GZIP_MAGIC",
     "csv_compression",
     "write_table",
