@@ -2155,6 +2155,7 @@ class Source:
                         _refuse_pandas_text(fragment, batch, schema, scan, checked, shown)
                     if self.format == "csv":
                         _refuse_nul(shown, batch, done)
+                        _refuse_header_line_again(fragment, seen, shown, self.partition_keys)
                     held = batch
                 if held is not None:
                     if self.format == "csv":
@@ -2177,6 +2178,8 @@ class Source:
                 wider = _csv_seen_type(fragment, schema, name, scan) if pa.types.is_null(kind) else \
                     _csv_wider(kind, value)
                 if wider is None:
+                    if value.removeprefix("\ufeff") == name and (again := _header_line_again(fragment, shown)):
+                        raise again from exc  # the header line among the rows: read_table's words (review 60)
                     was = (f"whole numbers ({kind})" if pa.types.is_integer(kind) else
                            f"numbers ({kind})" if pa.types.is_floating(kind) else str(kind))
                     raise CsvTypeChanged(shown, name, was, line - 2, value) from exc
@@ -2426,6 +2429,51 @@ def _refuse_pandas_text(fragment: Any, batch: pa.RecordBatch, schema: pa.Schema,
         found = next(_pandas_text_cells(text), None)
         if found is not None:
             raise CsvTypeChanged(shown or fragment.path, name, f"numbers ({kind})", found[0], found[1])
+
+
+def _header_line_again(fragment: Any, shown: str) -> DataSourceError | None:
+    """The refusal of a CSV file whose header line stands again among its rows (exports concatenated with their
+    headers), in :func:`ctloop.storage.header_line_again`'s words (read_table's), naming each such line; None
+    when no line repeats it as written. The file is read again (a value or row that looked like it was found)."""
+    from ctloop import storage
+
+    with fragment.filesystem.open_input_stream(fragment.path) as stream:  # decompressed as the dataset reads it
+        header, lines = storage.header_lines_again(stream)
+    return storage.header_line_again(shown, header, lines) if lines else None
+
+
+def _refuse_header_line_again(fragment: Any, batch: pa.RecordBatch, shown: str, partition_keys: Any) -> None:
+    """Refuse a CSV file whose header line stands among the rows of ``batch`` (the file's own columns read), where
+    the file's first block held it: every column was typed text, and drift said "column 'codes' is string in
+    the current data but int64 in the reference" (past that block the type change is caught where it fails:
+    :meth:`Source._file_batches`). The first named column is looked at for its name (a cheap test, text
+    columns only); then the batch's rows as read_table judges them (:func:`ctloop.storage.header_rows`: every
+    field its column's name, a column made text) and the file's lines (:func:`_header_line_again`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    from ctloop import storage
+
+    names = [n for n in batch.schema.names if n not in set(partition_keys or ())]
+
+    def named(name: str) -> bool:
+        try:
+            float(name)
+        except ValueError:
+            return name not in STR_NA_VALUES
+        return False
+
+    probe = next((n for n in names if named(n)), None)
+    if probe is None or not batch.num_rows:
+        return
+    kind = batch.schema.field(probe).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return
+    if not pc.any(pc.is_in(batch.column(probe), value_set=pa.array([probe, "\ufeff" + probe]))).as_py():
+        return
+    if len(storage.header_rows(batch.select(names).to_pandas())) and (again := _header_line_again(fragment, shown)):
+        raise again
 
 
 def _refuse_nul(path: str, batch: pa.RecordBatch, done: int) -> None:
