@@ -67,3 +67,20 @@ def test_without_decimal_commas_the_refusal_is_as_before(tmp_path, sep):
         read_table(str(path))
     assert str(info.value) == (f"{path} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
                                "comma-separated CSV: write it with ',' or as Parquet")
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_drift_says_it_with_either_engine(tmp_path, capsys, engine):
+    """The streamed reader (pyarrow's, which batch scoring shares) refuses a ';' file before its rows are read, from
+    the file's first bytes (drift/streaming.py ``_csv_head``): the same words as read_table's."""
+    from ctloop.cli import main
+
+    path = tmp_path / "banana.csv"
+    frame = _banana()
+    frame.to_csv(path, index=False, sep=";", decimal=",")
+    first = f"{frame.loc[0, 'x1']}".replace(".", ",")
+    rc = main(["drift", "--reference", str(path), "--current", str(path), "--engine", engine, "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1, err
+    assert f"its numbers have decimal commas (e.g. {first!r}), which ';' replaced by ',' would split in two: read it " \
+           "with pandas.read_csv(path, sep=';', decimal=',')" in err, err

@@ -3231,7 +3231,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
             for f in files:  # a header naming a column twice: named as read_table names it, not Arrow's words
                 storage.refuse_repeated_columns(f, [n or f"Unnamed: {i}" for i, n in enumerate(headers.get(f, []))])
-            storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
+            storage.refuse_other_separator(files[0], _csv_header(fs, names[0]), _csv_head(fs, names[0]))
             failed = next((f for f, n in zip(files, names, strict=True) if f"'{n}'" in str(exc)), None)
             if failed is not None:  # a NUL before the row Arrow failed on: named first, as read_table names it
                 with contextlib.suppress(OSError):  # read again (a store failing now): Arrow's error below, not this
@@ -3257,7 +3257,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     except UnicodeDecodeError as exc:  # a header past csv_head's reach (Arrow's own block size)
         raise _header_not_utf8(uri, dataset, exc, dict(zip(names, files, strict=True))) from None
     if fmt == "csv":  # a spreadsheet's export: else "has no column 'x'" (as read_table refuses it)
-        storage.refuse_other_separator(files[0], written)
+        storage.refuse_other_separator(files[0], written, _csv_head(fs, names[0]) if len(written) == 1 else None)
     if isinstance(source, str) and (base is None or fmt == "parquet" and any(
             storage.DELTA_PHYSICAL_NAME.fullmatch(n) for n in written)):  # a Delta table's file named on its own
         storage.refuse_table_file(uri, written if fmt == "parquet" else ())  # (or its col-<uuid> columns), as read_table
@@ -3273,13 +3273,20 @@ def _csv_header(fs: Any, path: str) -> list[str]:
     failed on the rows below it."""
     import csv
 
-    try:
-        with fs.open_input_stream(path) as stream:
-            head = stream.read(1 << 16)
-    except (OSError, ValueError):
+    if (head := _csv_head(fs, path)) is None:
         return []
     line = head.decode("utf-8", "replace").removeprefix("\ufeff").splitlines()[:1]
     return next(csv.reader(line), [])
+
+
+def _csv_head(fs: Any, path: str) -> bytes | None:
+    """The first 64 KiB of the CSV ``path``'s text (None when it cannot be read): its header, and rows for
+    :func:`ctloop.storage.refuse_other_separator` to find decimal commas in, as read_table does."""
+    try:
+        with fs.open_input_stream(path) as stream:
+            return stream.read(1 << 16)
+    except (OSError, ValueError):
+        return None
 
 
 _HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
