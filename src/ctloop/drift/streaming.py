@@ -2446,8 +2446,8 @@ def _refuse_header_line_again(fragment: Any, batch: pa.RecordBatch, shown: str, 
     """Refuse a CSV file whose header line stands among the rows of ``batch`` (the file's own columns read), where
     the file's first block held it: every column was typed text, and drift said "column 'codes' is string in
     the current data but int64 in the reference" (past that block the type change is caught where it fails:
-    :meth:`Source._file_batches`). The first named column is looked at for its name (a cheap test, text
-    columns only); then the batch's rows as read_table judges them (:func:`ctloop.storage.header_rows`: every
+    :meth:`Source._file_batches`). Only a batch whose every named column is text is looked at: its first named
+    column for its name (a cheap test); then the batch's rows as read_table judges them (:func:`ctloop.storage.header_rows`: every
     field its column's name, a column made text) and the file's lines (:func:`_header_line_again`)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -2464,12 +2464,12 @@ def _refuse_header_line_again(fragment: Any, batch: pa.RecordBatch, shown: str, 
             return name not in STR_NA_VALUES
         return False
 
-    probe = next((n for n in names if named(n)), None)
-    if probe is None or not batch.num_rows:
-        return
-    kind = batch.schema.field(probe).type
-    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        return
+    text = [n for n in names if named(n)]
+    if not text or not batch.num_rows or not all(  # a header line in the first block types every column text
+            pa.types.is_string(kind := batch.schema.field(n).type) or pa.types.is_large_string(kind)
+            or pa.types.is_null(kind) for n in text):
+        return  # a column of numbers: no such line there (past that block the type change is caught)
+    probe = text[0]
     if not pc.any(pc.is_in(batch.column(probe), value_set=pa.array([probe, "\ufeff" + probe]))).as_py():
         return
     if len(storage.header_rows(batch.select(names).to_pandas())) and (again := _header_line_again(fragment, shown)):
