@@ -243,7 +243,9 @@ class BacktestReport:
         """The windows after the initial model's: the ones it (or a later champion) served and was scored on.
         The windows before it (its history; "no initial model yet", rule ``skip``) are not among them."""
         start = next((w.index for w in self.windows if w.rule == "initial"), None)
-        return [] if start is None else [w for w in self.windows if w.index > start]
+        if start is None:  # a report built without one (a replay always has it): every window not before a model
+            return [w for w in self.windows if w.rule not in ("history", "initial", "skip")]
+        return [w for w in self.windows if w.index > start]
 
     def unscored(self) -> str:
         """Why the windows after the initial model that were not scored were not (:meth:`served`; all of them: a
