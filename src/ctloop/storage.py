@@ -4145,7 +4145,9 @@ def _decimal_comma(head: bytes | None, sep: str) -> str | None:
             head = zlib.decompressobj(wbits=31).decompress(head)
         except zlib.error:
             return None
-    lines = head.decode("utf-8", "replace").splitlines()[1:-1]  # the header, and the last line cut short, out
+    lines = head.decode("utf-8", "replace").splitlines()[1:]  # the header out
+    if not head.endswith(b"\n"):
+        lines = lines[:-1]  # the last line, cut short
     for line in lines:
         for cell in line.split(sep):
             if _DECIMAL_COMMA.fullmatch(value := cell.strip().strip('"')):

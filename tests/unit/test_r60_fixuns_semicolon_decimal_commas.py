@@ -84,3 +84,10 @@ def test_drift_says_it_with_either_engine(tmp_path, capsys, engine):
     assert rc == 2 and err.count("\n") == 1, err
     assert f"its numbers have decimal commas (e.g. {first!r}), which ';' replaced by ',' would split in two: read it " \
            "with pandas.read_csv(path, sep=';', decimal=',')" in err, err
+
+
+def test_a_file_of_one_row_names_its_decimal_comma(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("ts;x\n2024-05-06 00:10:15;-0,5\n")
+    with pytest.raises(DataSourceError, match=r"its numbers have decimal commas \(e\.g\. '-0,5'\)"):
+        read_table(str(path))
