@@ -239,15 +239,28 @@ class BacktestReport:
             "windows": [asdict(w) for w in self.windows],
         }
 
+    def served(self) -> list[WindowResult]:
+        """The windows after the initial model's: the ones it (or a later champion) served and was scored on.
+        The windows before it (its history; "no initial model yet", rule ``skip``) are not among them."""
+        start = next((w.index for w in self.windows if w.rule == "initial"), None)
+        if start is None:  # a report built without one (a replay always has it): every window not before a model
+            return [w for w in self.windows if w.rule not in ("history", "initial", "skip")]
+        return [w for w in self.windows if w.index > start]
+
     def unscored(self) -> str:
-        """Why no window was scored (a mean of "n/a"), e.g. "roc_auc undefined on one class ['0'] in 4
-        windows, 9 rows (< 30) in 1": the windows' "not scored" notes, most frequent first."""
+        """Why the windows after the initial model that were not scored were not (:meth:`served`; all of them: a
+        mean of "n/a"), e.g. "roc_auc undefined on one class ['0'] in 4 windows, 9 rows (< 30) in 1": their
+        "not scored" notes, most frequent first; three at most, then "and 2 more windows"."""
         from collections import Counter
 
-        why = Counter(part[len("not scored: "):] for w in self.windows if w.metric is None
+        missed = [w for w in self.served() if w.metric is None]
+        why = Counter(part[len("not scored: "):] for w in missed
                       for part in w.reason.split("; ") if part.startswith("not scored: "))
-        return ", ".join(f"{reason} in {n} window{'s' if n > 1 else ''}" for reason, n in why.most_common(3)) \
-            or "no window after the initial model's history"
+        shown = why.most_common(3)
+        said = ", ".join(f"{reason} in {n} window{'s' if n > 1 else ''}" for reason, n in shown)
+        if said and (rest := len(missed) - sum(n for _, n in shown)) > 0:
+            said += f", and {rest} more window{'s' if rest > 1 else ''}"
+        return said or "no window after the initial model's history"
 
 
 @dataclass
@@ -1455,12 +1468,14 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
     scored = [w for w in windows if w.metric is not None and w.rows > 0]
     total = sum(w.rows for w in scored)
     mean_metric = sum(w.metric * w.rows for w in scored) / total if total else None
-    skipped = sum(1 for w in windows if w.metric is None and w.rule not in ("history", "initial"))
-    return BacktestReport(
+    report = BacktestReport(
         config=cfg.to_dict(), windows=windows, mean_metric=mean_metric, retrains=retrains,
-        promotions=promotions, metric=cfg.primary_metric, train_windows=train_windows, skipped=skipped,
+        promotions=promotions, metric=cfg.primary_metric, train_windows=train_windows,
         records=records, left_out={"no_time": untimed, "no_label": unlabelled, "stray_start": grid.stray},
     )
+    # the windows after the initial model's not scored: not one before it ("no initial model yet": review 60 M2)
+    report.skipped = sum(1 for w in report.served() if w.metric is None)
+    return report
 
 
 def left_out_note(report: BacktestReport) -> str:

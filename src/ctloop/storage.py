@@ -4111,17 +4111,48 @@ def _index_as_columns(uri: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(level=names).reset_index(drop=True) if unnamed else frame.reset_index()
 
 
-def refuse_other_separator(uri: str, columns: Any) -> None:
+def refuse_other_separator(uri: str, columns: Any, head: bytes | None = None) -> None:
     """Refuse a CSV read as one column whose name holds ``;``, a tab or ``|`` (a spreadsheet's export
     with ';'), naming the separator: else "column 'y' is missing", or, with decimal commas, "one
-    field more than its header"."""
+    field more than its header". With the file's first bytes ``head`` (gzip-compressed or not), rows holding
+    decimal commas ('-0,989363': Excel's export in a continental European locale, stop 60's banana_semicolon)
+    are named with one, and the reading that keeps them (``pandas.read_csv``'s ``sep`` and ``decimal``,
+    pandas 2.3 pandas/io/parsers/readers.py): the ';' replaced by ',' would split each in two."""
     if len(columns) != 1:
         return
     header = str(columns[0])
     sep = next((c for c in (";", "\t", "|") if c in header), None)
-    if sep is not None:
-        raise DataSourceError(f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads "
-                              "comma-separated CSV: write it with ',' or as Parquet")
+    if sep is None:
+        return
+    said = f"{uri} has one column {header!r}: a CSV separated by {sep!r}? ctloop reads comma-separated CSV"
+    if (comma := _decimal_comma(head, sep)) is not None:
+        raise DataSourceError(f"{said}; its numbers have decimal commas (e.g. {comma!r}), which {sep!r} replaced by "
+                              f"',' would split in two: read it with pandas.read_csv(path, sep={sep!r}, "
+                              "decimal=',') and write it as Parquet (or as CSV with ',')")
+    raise DataSourceError(f"{said}: write it with ',' or as Parquet")
+
+
+_DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?")
+
+
+def _decimal_comma(head: bytes | None, sep: str) -> str | None:
+    """The first field of the rows in a CSV's first bytes ``head`` (fields split at ``sep``) that is a number
+    written with a decimal comma, None for none (or no ``head``)."""
+    if not head:
+        return None
+    if head[:2] == GZIP_MAGIC:
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head)
+        except zlib.error:
+            return None
+    lines = head.decode("utf-8", "replace").splitlines()[1:]  # the header out
+    if not head.endswith(b"\n"):
+        lines = lines[:-1]  # the last line, cut short
+    for line in lines:
+        for cell in line.split(sep):
+            if _DECIMAL_COMMA.fullmatch(value := cell.strip().strip('"')):
+                return value
+    return None
 
 
 @contextmanager
@@ -4613,7 +4644,10 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
             # a file cut short, zlib.error for a corrupt deflate stream
             raise DataSourceError(f"{uri} is not a readable {kind} file: {_first_line(exc)}") from exc
         if kind != "parquet":  # before the field count: ';' rows with decimal commas
-            refuse_other_separator(uri, frame.columns)  # have one field more than their header ('1;0,5' splits once)
+            fh.seek(0)  # one column: its first bytes, for decimal commas (their own trap, named)
+            first = fh.read(HEADER_SCAN_BYTES) if len(frame.columns) == 1 else None
+            refuse_other_separator(uri, frame.columns, first)  # have one field more than their header ('1;0,5'
+            # splits once)
         if kind != "parquet":
             if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first field of each row as the index
                 raise DataSourceError(
@@ -4624,6 +4658,7 @@ def _read_file(uri: str, fmt: str | None, text_columns: tuple[str, ...],
             fh.seek(0)
             _refuse_repeated_header(uri, fh, compression, frame)
             _refuse_header_line_again(uri, fh, compression, frame)
+            _warn_text_from(uri, frame)
     frame.attrs[TABLE_FORMAT] = kind
     return frame
 
@@ -6291,8 +6326,8 @@ def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tup
     mixed types", pandas/io/parsers/c_parser_wrapper.py ``_concatenate_chunks``, pandas 2.3.3).
     Such columns are read again as text, so every value is a string and the data contract, the
     model's encoders and the drift engine see a text column. A column of numbers whose text
-    starts past its first rows is noted (a warning naming the column, the first such value and
-    its row) and recorded under ``frame.attrs[CSV_TEXT_FROM]``. Without the warning (nearly
+    starts past its first rows is recorded under ``frame.attrs[CSV_TEXT_FROM]`` (the first such value
+    and its row), which :func:`_warn_text_from` warns of. Without the warning (nearly
     always) the file is read once, as before."""
     import pandas as pd
 
@@ -6326,10 +6361,18 @@ def _read_csv(uri: str, fh: BinaryIO, compression: str | None, text_columns: tup
         if text.any() and int(text.argmax()) > int(present.argmax()):  # numbers first, then text
             row = int(text.argmax())
             late[name] = (row, column.iloc[row])
-            warnings.warn(f"{uri}: column {name!r} holds numbers in its first rows but {column.iloc[row]!r} on row "
-                          f"{row}: read as text", stacklevel=1)
-    frame.attrs[CSV_TEXT_FROM] = late
+    frame.attrs[CSV_TEXT_FROM] = late  # warned of by _warn_text_from, once the header line again is ruled out
     return frame
+
+
+def _warn_text_from(uri: str, frame: pd.DataFrame) -> None:
+    """Warn of each column :func:`_read_csv` read as text from a row on (``attrs[CSV_TEXT_FROM]``). Called after
+    :func:`_refuse_header_line_again`: a header line among the rows past pandas' first block made each number
+    column text from that line on, and its refusal is the one line said, not a warning per column before it
+    naming the column's own name as its text (review 60 M1)."""
+    for name, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():
+        warnings.warn(f"{uri}: column {name!r} holds numbers in its first rows but {value!r} on row {row}: read as "
+                      "text", stacklevel=1)
 
 
 HEADER_SCAN_BYTES = 1 << 16
@@ -6453,54 +6496,136 @@ def _number_text(name: str) -> bool:
     return True
 
 
+def _header_cell(column: pd.Series, name: str, unnamed: bool) -> np.ndarray:
+    """Whether each value of ``column`` (as pandas read it) is the header cell ``name`` read again as a value: an
+    empty name or one pandas reads as missing ('NA', 'null', 'nan': ``STR_NA_VALUES``) a missing value; a name
+    reading as a number ('2024') that number (a float column reads it 2024.0); else the name itself, a leading
+    BOM dropped (a 'CSV UTF-8' export concatenated: each part starts with one, which pandas keeps in the value)."""
+    import numpy as np
+    import pandas as pd
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    if unnamed or name in STR_NA_VALUES:
+        return column.isna().to_numpy()
+    if column.dtype.kind in "biuf":
+        return (column == float(name)).to_numpy() if _number_text(name) else np.zeros(len(column), dtype=bool)
+    text = column.astype(str).str.removeprefix("\ufeff")
+    same = text.eq(name).to_numpy()
+    if _number_text(name):
+        same |= (pd.to_numeric(text, errors="coerce") == float(name)).to_numpy()
+    return same
+
+
+def _made_text(frame: pd.DataFrame, keep: np.ndarray, names: list[str], unnamed: dict) -> list[str]:
+    """The columns of ``frame`` read as text that its rows ``keep`` alone hold as numbers or ISO dates: what the
+    header line read as a row made text (none: a table of text whose row names its columns, left as it is)."""
+    import pandas as pd
+
+    made = []
+    for i, name in enumerate(names):
+        column = frame.iloc[:, i]
+        if name in unnamed or column.dtype.kind != "O":
+            continue
+        values = column[keep].dropna()
+        if not len(values):
+            continue
+        if pd.to_numeric(values, errors="coerce").notna().all() or \
+                pd.to_datetime(values, errors="coerce", format="ISO8601").notna().all():
+            made.append(name)
+    return made
+
+
 def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:
     """A CSV of exports concatenated with their headers (``cat week1.csv week2.csv``): the header line again among
     the rows, which pandas reads as a row whose every field is its column's name. That row made every column text
     and was refused as a time column holding 'ts' ("expected datetime, got values like ['ts']", the header counted
     as a row: stop 60's medpar_los_twice), so it is refused naming its line(s) in the file. Only a row whose every
-    field is its column's name (an empty name: an empty field) is such a line; a value that happens to be one
-    column's name is read as before. The file is scanned for the lines only when such a row was read."""
-    import numpy as np
-
-    names = [str(c) for c in frame.columns]
-    if not len(frame) or not names or any(
-            frame.iloc[:, i].dtype.kind in "biufcmM" and not _number_text(name) for i, name in enumerate(names)):
-        return  # a header line read as a row makes every column text (a column named '2024' may stay a number)
-    unnamed = frame.attrs.get(CSV_UNNAMED, {})
-    hit = frame.iloc[:, 0].eq(names[0]).to_numpy()  # the column's values as read: text
-    if not hit.any():
-        return
-    rows = frame.loc[hit]
-    same = np.ones(len(rows), dtype=bool)
-    for i, name in enumerate(names):
-        column = rows.iloc[:, i]
-        same &= (column.isna() if name in unnamed else column.astype(str).eq(name)).to_numpy()
-    if not same.any():
+    field is its column's name (:func:`_header_cell`: an empty name, or one pandas reads as missing, a missing
+    value) is such a line, and only when it made a column text that the other rows hold as numbers or dates (a
+    table of text whose row happens to name its columns, ``word`` / ``apple`` / ``word``, is read as before); a
+    value that happens to be one column's name is read as before. The file is scanned for the lines only when
+    such a row was read."""
+    found = header_rows(frame, frame.attrs.get(CSV_UNNAMED, {}))
+    if not len(found):
         return
     fh.seek(0)
-    stream = gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh
-    header, lines = None, []
-    for number, raw in enumerate(stream, start=1):
-        line = raw.rstrip(b"\r\n")
+    header, lines = header_lines_again(gzip.GzipFile(fileobj=fh) if compression == "gzip" else fh)
+    raise header_line_again(uri, header, lines, [int(r) + 1 for r in found])
+
+
+def header_rows(frame: pd.DataFrame, unnamed: Any = ()) -> np.ndarray:
+    """The positions of ``frame``'s rows whose every field is its column's name (:func:`_header_cell`; the
+    names in ``unnamed`` were empty in the header), when those rows made a column text that the others hold as
+    numbers or dates (:func:`_made_text`); none else. Read cheaply: only when every named column is text, and
+    then the first one's values first (:func:`_refuse_header_line_again`, and the streamed reader's batches)."""
+    import numpy as np
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    none = np.zeros(0, dtype=np.intp)
+    names = [str(c) for c in frame.columns]
+    named = [i for i, name in enumerate(names) if name not in unnamed and name not in STR_NA_VALUES]
+    if not len(frame) or not named or any(
+            frame.iloc[:, i].dtype.kind in "biufcmM" and not _number_text(names[i]) for i in named):
+        return none  # a header line read as a row makes every named column text (one named '2024' may stay a number)
+    hit = _header_cell(frame.iloc[:, named[0]], names[named[0]], False)  # the first named column: fewest to check
+    if not hit.any():
+        return none
+    rows = frame.iloc[np.flatnonzero(hit)]
+    same = np.ones(len(rows), dtype=bool)
+    for i, name in enumerate(names):
+        same &= _header_cell(rows.iloc[:, i], name, name in unnamed)
+    found = np.flatnonzero(hit)[same]
+    keep = np.ones(len(frame), dtype=bool)
+    keep[found] = False
+    return found if len(found) and _made_text(frame, keep, names, unnamed) else none
+
+
+def header_lines_again(stream: Any) -> tuple[bytes | None, list[int]]:
+    """The header line of the CSV text ``stream`` (read with ``read(n)``: a file, a gzip stream, a pyarrow
+    input stream; a leading BOM dropped) and the numbers (1-based) of the lines that repeat it, each read
+    without its line end and BOM (a 'CSV UTF-8' export concatenated starts each part with one)."""
+    header, lines, number, rest = None, [], 0, b""
+
+    def one(raw: bytes) -> None:
+        nonlocal header
+        line = raw.rstrip(b"\r").removeprefix(b"\xef\xbb\xbf")
         if header is None:
             if line.strip():
-                header = line.removeprefix(b"\xef\xbb\xbf")
+                header = line
         elif line == header:
             lines.append(number)
+
+    while chunk := stream.read(1 << 20):
+        *whole, rest = (rest + chunk).split(b"\n")
+        for raw in whole:
+            number += 1
+            one(raw)
+    if rest:
+        number += 1
+        one(rest)
+    return header, lines
+
+
+def header_line_again(uri: str, header: bytes | None, lines: list[int], rows: Any = ()) -> DataSourceError:
+    """The refusal of a CSV file whose ``header`` line stands again at its ``lines`` (:func:`header_lines_again`),
+    or, with none (quoted otherwise than the header), at its data ``rows`` (1-based): one wording for the table
+    reader (:func:`_refuse_header_line_again`) and the streamed reader drift and batch scoring share."""
     shown = (header or b"").decode("utf-8", "replace")
     shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    if not lines:  # quoted otherwise than the header: the rows pandas read
-        where = f"its data row(s) {', '.join(str(int(r) + 1) for r in np.flatnonzero(hit)[same][:5])} repeat"
-    elif len(lines) == 1:
-        where = f"line {lines[0]} repeats"
-    else:
-        more = f" and {len(lines) - 5} more" if len(lines) > 5 else ""
-        listed = lines[:5] if more else lines
-        where = (f"lines {', '.join(map(str, listed))}{more}" if more else
-                 f"lines {', '.join(map(str, listed[:-1]))} and {listed[-1]}") + " repeat"
-    raise DataSourceError(f"{uri}: {where} its header line {shown!r} (CSV exports concatenated with their "
-                          "headers?): read as a row of text, it would make every column text; remove the repeated "
-                          "header line" + ("s" if len(lines) > 1 else ""))
+    where = _numbered("line", lines) if lines else _numbered("its data row", list(rows))
+    count = len(lines) or len(rows)
+    return DataSourceError(f"{uri}: {where} its header line {shown!r} (CSV exports concatenated with their "
+                           "headers?): read as a row of text, it would make every column text; remove the repeated "
+                           "header line" + ("s" if count > 1 else ""))
+
+
+def _numbered(what: str, numbers: list[int]) -> str:
+    """``line 5 repeats``, ``lines 5 and 9 repeat``, ``lines 1, 2, 3, 4, 5 and 7 more repeat``."""
+    if len(numbers) == 1:
+        return f"{what} {numbers[0]} repeats"
+    if len(numbers) > 5:
+        return f"{what}s {', '.join(map(str, numbers[:5]))} and {len(numbers) - 5} more repeat"
+    return f"{what}s {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} repeat"
 
 
 # Extensions of other file formats: writing Parquet under such a name would mislead its readers.
@@ -6583,6 +6708,9 @@ __all__ = [
     "table_format",
     "read_table",
     "CSV_TEXT_FROM",
+    "header_rows",
+    "header_lines_again",
+    "header_line_again",
     "GZIP_MAGIC",
     "csv_compression",
     "write_table",

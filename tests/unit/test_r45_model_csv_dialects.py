@@ -24,10 +24,15 @@ def test_a_semicolon_csv_is_named_as_such(tmp_path, decimal):
     )
     path = tmp_path / "export.csv"
     frame.to_csv(path, index=False, sep=";", decimal=decimal)
+    # decimal commas: named, with the reading that keeps them (round 60: tests/unit/
+    # test_r60_fixuns_semicolon_decimal_commas.py), as ';' replaced by ',' would split each in two
+    way = (": write it with ',' or as Parquet" if decimal == "." else
+           "; its numbers have decimal commas (e.g. '0,5'), which ';' replaced by ',' would split in two: read it "
+           "with pandas.read_csv(path, sep=';', decimal=',') and write it as Parquet (or as CSV with ',')")
     with pytest.raises(
         DataSourceError,
         match=rf"^{re.escape(str(path))} has one column 'ts;x;y': a CSV separated by "
-        r"';'\? ctloop reads comma-separated CSV: write it with ',' or as Parquet$",
+        rf"';'\? ctloop reads comma-separated CSV{re.escape(way)}$",
     ):
         read_table(str(path))
 

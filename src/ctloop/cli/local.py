@@ -453,7 +453,7 @@ def _scored_note(reports: dict) -> list[str]:
     table printed only the mean, the CSV's ``skipped_windows`` held the count."""
     said = {}
     for policy, r in reports.items():
-        served = sum(1 for w in r.windows if w.rule not in ("history", "initial"))
+        served = len(r.served())  # after the initial model's window: not one of "no initial model yet" (review 60 M2)
         if r.skipped and r.mean_metric is not None:  # a mean of n/a says why in its row
             said[policy] = (served - r.skipped, served, r.skipped, r.unscored())
     if not said:

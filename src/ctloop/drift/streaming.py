@@ -2155,6 +2155,7 @@ class Source:
                         _refuse_pandas_text(fragment, batch, schema, scan, checked, shown)
                     if self.format == "csv":
                         _refuse_nul(shown, batch, done)
+                        _refuse_header_line_again(fragment, seen, shown, self.partition_keys)
                     held = batch
                 if held is not None:
                     if self.format == "csv":
@@ -2177,6 +2178,8 @@ class Source:
                 wider = _csv_seen_type(fragment, schema, name, scan) if pa.types.is_null(kind) else \
                     _csv_wider(kind, value)
                 if wider is None:
+                    if value.removeprefix("\ufeff") == name and (again := _header_line_again(fragment, shown)):
+                        raise again from exc  # the header line among the rows: read_table's words (review 60)
                     was = (f"whole numbers ({kind})" if pa.types.is_integer(kind) else
                            f"numbers ({kind})" if pa.types.is_floating(kind) else str(kind))
                     raise CsvTypeChanged(shown, name, was, line - 2, value) from exc
@@ -2426,6 +2429,51 @@ def _refuse_pandas_text(fragment: Any, batch: pa.RecordBatch, schema: pa.Schema,
         found = next(_pandas_text_cells(text), None)
         if found is not None:
             raise CsvTypeChanged(shown or fragment.path, name, f"numbers ({kind})", found[0], found[1])
+
+
+def _header_line_again(fragment: Any, shown: str) -> DataSourceError | None:
+    """The refusal of a CSV file whose header line stands again among its rows (exports concatenated with their
+    headers), in :func:`ctloop.storage.header_line_again`'s words (read_table's), naming each such line; None
+    when no line repeats it as written. The file is read again (a value or row that looked like it was found)."""
+    from ctloop import storage
+
+    with fragment.filesystem.open_input_stream(fragment.path) as stream:  # decompressed as the dataset reads it
+        header, lines = storage.header_lines_again(stream)
+    return storage.header_line_again(shown, header, lines) if lines else None
+
+
+def _refuse_header_line_again(fragment: Any, batch: pa.RecordBatch, shown: str, partition_keys: Any) -> None:
+    """Refuse a CSV file whose header line stands among the rows of ``batch`` (the file's own columns read), where
+    the file's first block held it: every column was typed text, and drift said "column 'codes' is string in
+    the current data but int64 in the reference" (past that block the type change is caught where it fails:
+    :meth:`Source._file_batches`). Only a batch whose every named column is text is looked at: its first named
+    column for its name (a cheap test); then the batch's rows as read_table judges them (:func:`ctloop.storage.header_rows`: every
+    field its column's name, a column made text) and the file's lines (:func:`_header_line_again`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    from ctloop import storage
+
+    names = [n for n in batch.schema.names if n not in set(partition_keys or ())]
+
+    def named(name: str) -> bool:
+        try:
+            float(name)
+        except ValueError:
+            return name not in STR_NA_VALUES
+        return False
+
+    text = [n for n in names if named(n)]
+    if not text or not batch.num_rows or not all(  # a header line in the first block types every column text
+            pa.types.is_string(kind := batch.schema.field(n).type) or pa.types.is_large_string(kind)
+            or pa.types.is_null(kind) for n in text):
+        return  # a column of numbers: no such line there (past that block the type change is caught)
+    probe = text[0]
+    if not pc.any(pc.is_in(batch.column(probe), value_set=pa.array([probe, "\ufeff" + probe]))).as_py():
+        return
+    if len(storage.header_rows(batch.select(names).to_pandas())) and (again := _header_line_again(fragment, shown)):
+        raise again
 
 
 def _refuse_nul(path: str, batch: pa.RecordBatch, done: int) -> None:
@@ -3183,7 +3231,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
 
             for f in files:  # a header naming a column twice: named as read_table names it, not Arrow's words
                 storage.refuse_repeated_columns(f, [n or f"Unnamed: {i}" for i, n in enumerate(headers.get(f, []))])
-            storage.refuse_other_separator(files[0], _csv_header(fs, names[0]))
+            storage.refuse_other_separator(files[0], _csv_header(fs, names[0]), _csv_head(fs, names[0]))
             failed = next((f for f, n in zip(files, names, strict=True) if f"'{n}'" in str(exc)), None)
             if failed is not None:  # a NUL before the row Arrow failed on: named first, as read_table names it
                 with contextlib.suppress(OSError):  # read again (a store failing now): Arrow's error below, not this
@@ -3209,7 +3257,7 @@ def open_source(source: str | os.PathLike | Sequence[str], *, format: str | None
     except UnicodeDecodeError as exc:  # a header past csv_head's reach (Arrow's own block size)
         raise _header_not_utf8(uri, dataset, exc, dict(zip(names, files, strict=True))) from None
     if fmt == "csv":  # a spreadsheet's export: else "has no column 'x'" (as read_table refuses it)
-        storage.refuse_other_separator(files[0], written)
+        storage.refuse_other_separator(files[0], written, _csv_head(fs, names[0]) if len(written) == 1 else None)
     if isinstance(source, str) and (base is None or fmt == "parquet" and any(
             storage.DELTA_PHYSICAL_NAME.fullmatch(n) for n in written)):  # a Delta table's file named on its own
         storage.refuse_table_file(uri, written if fmt == "parquet" else ())  # (or its col-<uuid> columns), as read_table
@@ -3225,13 +3273,20 @@ def _csv_header(fs: Any, path: str) -> list[str]:
     failed on the rows below it."""
     import csv
 
-    try:
-        with fs.open_input_stream(path) as stream:
-            head = stream.read(1 << 16)
-    except (OSError, ValueError):
+    if (head := _csv_head(fs, path)) is None:
         return []
     line = head.decode("utf-8", "replace").removeprefix("\ufeff").splitlines()[:1]
     return next(csv.reader(line), [])
+
+
+def _csv_head(fs: Any, path: str) -> bytes | None:
+    """The first 64 KiB of the CSV ``path``'s text (None when it cannot be read): its header, and rows for
+    :func:`ctloop.storage.refuse_other_separator` to find decimal commas in, as read_table does."""
+    try:
+        with fs.open_input_stream(path) as stream:
+            return stream.read(1 << 16)
+    except (OSError, ValueError):
+        return None
 
 
 _HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"

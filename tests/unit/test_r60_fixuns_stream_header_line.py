@@ -1,0 +1,76 @@
+"""Review 60: the streamed reader drift (``--engine stream``) and batch scoring share (``Source._file_batches``,
+pyarrow's CSV reader, which types a column from its first block: ``ReadOptions.block_size``, 1 MiB, pyarrow
+25) said of a CSV of exports concatenated with their headers
+
+    column 'codes' is string in the current data but int64 in the reference ...   (the line in the first block)
+    ... column 'codes' holds whole numbers (int64) in its first rows but 'codes' on row 150000 ...   (past it)
+
+where ``read_table`` (the memory engine, training, the backtest) says "line 302 repeats its header line
+'codes,a,c'". Both say read_table's words now (one function: ``storage.header_line_again``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop import scoring
+from ctloop.errors import DataSourceError
+
+HEADER = "codes,a,c"
+
+
+def _table(rows: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"codes": rng.integers(0, 9, rows), "a": rng.normal(size=rows).round(4),
+                         "c": rng.choice(["x", "y"], rows)})
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """The reference; the current data twice exported, the second header in the first block (line 302) and
+    past it (line 150002)."""
+    root = tmp_path_factory.mktemp("twice")
+    _table(500, 1).to_csv(root / "ref.csv", index=False)
+    for name, rows, at in (("small", 600, 300), ("big", 160_000, 150_000)):
+        frame = _table(rows, 2)
+        (root / f"{name}.csv").write_text(frame.iloc[:at].to_csv(index=False) + frame.iloc[at:].to_csv(index=False))
+    return root
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+@pytest.mark.parametrize("name, line", [("small", 302), ("big", 150_002)])
+def test_drift_names_the_header_line_with_either_engine(files, capsys, engine, name, line):
+    from ctloop.cli import main
+
+    rc = main(["drift", "--reference", str(files / "ref.csv"), "--current", str(files / f"{name}.csv"),
+               "--engine", engine, "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert err == (f"error: --current: {files / name}.csv: line {line} repeats its header line {HEADER!r} (CSV exports "
+                   "concatenated with their headers?): read as a row of text, it would make every column text; remove "
+                   "the repeated header line\n")
+
+
+@pytest.mark.parametrize("name, line", [("small", 302), ("big", 150_002)])
+def test_batch_scoring_names_it_too(files, tmp_path, name, line):
+    from sklearn.linear_model import LogisticRegression
+
+    train = _table(200, 3)
+    model = LogisticRegression().fit(train[["codes", "a"]], train["codes"] > 4)
+    scorer = scoring.Scorer(model, "m", "1", "champion", ["codes", "a"], ["codes", "a"])
+    with pytest.raises(DataSourceError, match=rf"{name}\.csv: line {line} repeats its header line 'codes,a,c' "):
+        scoring.score(scorer, str(files / f"{name}.csv"), str(tmp_path / "out"), run_id="r",
+                      log_root=str(tmp_path / "log"))
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("engine", ["memory", "stream"])
+def test_a_table_of_text_naming_its_column_in_a_row_is_compared(tmp_path, capsys, engine):
+    from ctloop.cli import main
+
+    (tmp_path / "ref.csv").write_text("word\n" + "apple\npear\n" * 40)
+    (tmp_path / "cur.csv").write_text("word\n" + "apple\nword\npear\n" * 30)
+    rc = main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
+               "--engine", engine, "--quiet"])
+    assert rc in (0, 1), capsys.readouterr().err
