@@ -6486,7 +6486,7 @@ def _refuse_repeated_header(uri: str, fh: BinaryIO, compression: str | None, fra
         frame.attrs[CSV_UNNAMED] = unnamed
 
 
-def _number_text(name: str) -> bool:
+def _name_is_number(name: str) -> bool:
     """Whether a column's name reads as a number ('2024', '1.5'): such a name, read again as a value, leaves its
     column numbers."""
     try:
@@ -6508,10 +6508,10 @@ def _header_cell(column: pd.Series, name: str, unnamed: bool) -> np.ndarray:
     if unnamed or name in STR_NA_VALUES:
         return column.isna().to_numpy()
     if column.dtype.kind in "biuf":
-        return (column == float(name)).to_numpy() if _number_text(name) else np.zeros(len(column), dtype=bool)
+        return (column == float(name)).to_numpy() if _name_is_number(name) else np.zeros(len(column), dtype=bool)
     text = column.astype(str).str.removeprefix("\ufeff")
     same = text.eq(name).to_numpy()
-    if _number_text(name):
+    if _name_is_number(name):
         same |= (pd.to_numeric(text, errors="coerce") == float(name)).to_numpy()
     return same
 
@@ -6565,7 +6565,7 @@ def header_rows(frame: pd.DataFrame, unnamed: Any = ()) -> np.ndarray:
     names = [str(c) for c in frame.columns]
     named = [i for i, name in enumerate(names) if name not in unnamed and name not in STR_NA_VALUES]
     if not len(frame) or not named or any(
-            frame.iloc[:, i].dtype.kind in "biufcmM" and not _number_text(names[i]) for i in named):
+            frame.iloc[:, i].dtype.kind in "biufcmM" and not _name_is_number(names[i]) for i in named):
         return none  # a header line read as a row makes every named column text (one named '2024' may stay a number)
     hit = _header_cell(frame.iloc[:, named[0]], names[named[0]], False)  # the first named column: fewest to check
     if not hit.any():
