@@ -80,12 +80,13 @@ def test_drift_in_served_traffic_triggers_training_through_the_real_sink(tmp_pat
     # here one quiet hour read back from the sink shows the logged features do not drift by themselves.
     decisions = []
     with KfpApiDouble() as kfp:
+        host = upload_training(kfp)  # once: every window's trigger starts this upload's version
         for hour in range(2, 5):
             run = run_pipeline_locally(monitoring, {
                 "model_name": MODEL, "as_of": f"{DAY}T{hour:02d}:00:00+00:00",
                 "monitoring": {"log_root": str(root), "window": "1h",
                                "rules": {**RULES_OFF, "drift_share": 0.5, "drift_windows": 2}},
-                "training_parameters": TRAINING, "kfp_host": upload_training(kfp), "tracking_uri": uri,
+                "training_parameters": TRAINING, "kfp_host": host, "tracking_uri": uri,
                 "experiment": "ct"}, workdir=tmp_path / "runs")
             assert run.succeeded, run.error
             decisions.append((run.output("monitor-model", "retrain"), run.output("monitor-model", "rule")))

@@ -67,12 +67,13 @@ def test_fires_exactly_the_configured_rule_and_respects_cooldown(tmp_path):
     # test_realized_rule_fires_from_late_labels_joined_by_business_key's first run below.
     decisions = []
     with KfpApiDouble() as kfp:
+        host = upload_training(kfp)  # once: every window's trigger starts this upload's version
         for hour in range(2, 6):
             run = run_pipeline_locally(monitoring, {
                 "model_name": "credit", "as_of": f"{DAY}T{hour:02d}:00:00+00:00",
                 "monitoring": {"log_root": str(root), "window": "1h",
                                "rules": {**RULES_OFF, "drift_share": 0.5, "drift_windows": 2, "cooldown": "3h"}},
-                "training_parameters": TRAINING, "kfp_host": upload_training(kfp), "tracking_uri": uri,
+                "training_parameters": TRAINING, "kfp_host": host, "tracking_uri": uri,
                 "experiment": "ct"}, workdir=tmp_path / "runs")
             assert run.succeeded, run.error
             decisions.append((run.output("monitor-model", "retrain"), run.output("monitor-model", "rule")))
@@ -112,18 +113,19 @@ def test_realized_rule_fires_from_late_labels_joined_by_business_key(tmp_path, c
     image = "registry.example.com/ml/ctloop:0.1.0-mirror"
     rules = {**RULES_OFF, "drift_share": 0.5, "drift_windows": 2, "realized_drop": 0.05, "cooldown": "6h"}
 
-    def monitor(hour, kfp):
+    def monitor(hour, host):
         run = run_pipeline_locally(monitoring, {
             "model_name": "credit", "as_of": (end + pd.Timedelta(hours=hour)).isoformat(),
             "monitoring": {"log_root": str(root), "window": "1h", "labels_root": str(tmp_path / "labels"),
                            "rules": rules, "label_lookback": "1D", "min_labels": 200},
-            "training_parameters": TRAINING, "kfp_host": upload_training(kfp, image), "tracking_uri": uri,
+            "training_parameters": TRAINING, "kfp_host": host, "tracking_uri": uri,
             "experiment": "ct"}, workdir=tmp_path / "runs")
         assert run.succeeded, run.error
         return run
 
     with KfpApiDouble() as kfp:
-        before = monitor(3, kfp)
+        host = upload_training(kfp, image)  # once: the trigger below starts this upload's version
+        before = monitor(3, host)
         assert before.output("monitor-model", "retrain") is False
         assert "too few labels (n=0 < 200)" in before.output("monitor-model", "reason")
 
@@ -137,7 +139,7 @@ def test_realized_rule_fires_from_late_labels_joined_by_business_key(tmp_path, c
                      "--key", "meta_x_order_id", "--label-column", "defaulted"]) == 0
         assert "appended 1200 labels keyed by meta_x_order_id" in capsys.readouterr().out
 
-        after = monitor(4, kfp)
+        after = monitor(4, host)
         triggered = [c for c in kfp.calls if c.method == "POST" and c.path.endswith("/runs")]
     assert after.output("monitor-model", "retrain") is True
     # outcomes flipped: the champion ranks the classes backwards, a loss below chance names first
