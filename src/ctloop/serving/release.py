@@ -706,8 +706,9 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
             # deploy failed)
             alias = _mark_failed(registry, model_name=model_name, failed_version=version, target=champion,
                                  reason=reason, run_id=run_id, status=ROLLBACK_REFUSED, before=before, tag=not tagged,
-                                 tags=tags, record={"action": "refused", "reason": reason, "to_version": champion,
-                                                    "refused": problem, "pipeline_run": run_id, **_where(cfg)})
+                                 tags=tags, tags_first=True,
+                                 record={"action": "refused", "reason": reason, "to_version": champion,
+                                         "refused": problem, "pipeline_run": run_id, **_where(cfg)})
             recorded = ("recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
                         + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""))
     except CtloopError as bookkeeping:
@@ -1334,10 +1335,13 @@ def _found_gone_before(registry: Any, model_name: str, failed_version: str, reas
 
 def _mark_failed(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str, run_id: str,
                  status: str, record: dict[str, Any], before: str | None = None, tag: bool = True,
-                 tags: Mapping[str, str] | None = None, errors: list[RegistryError] | None = None) -> str:
+                 tags: Mapping[str, str] | None = None, tags_first: bool = False,
+                 errors: list[RegistryError] | None = None) -> str:
     """A rollback's bookkeeping (held, refused, completed, not applied), in this order: ``failed_version``
     tagged ``status`` with ``reason``, the target (:data:`TAG_ROLLOUT_ROLLBACK_TO`), the run and ``tags``
-    (unless ``tag`` is False: an earlier attempt's tags already there), alias ``challenger`` taken off it
+    (unless ``tag`` is False: an earlier attempt's tags already there; ``tags_first``: ``tags`` written
+    before the others, as ``MlflowRegistry.set_tags`` writes key by key and a 503 may stop it half-way),
+    alias ``challenger`` taken off it
     (``before``: its status before this rollback, read here when not given), and ``record`` written as a
     ``rollback`` audit record of it with ``challenger_alias``. Without a failed version only the record
     (on ``target``). Returns what became of the alias ("" without a failed version); an alias error is
@@ -1347,9 +1351,10 @@ def _mark_failed(registry: Any, *, model_name: str, failed_version: str, target:
         if before is None:
             before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
         if tag:
-            registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: status, "ctloop.rollout.reason": reason,
-                                                           TAG_ROLLOUT_ROLLBACK_TO: str(target),
-                                                           "ctloop.rollout.pipeline_run": run_id, **(tags or {})})
+            written = {TAG_ROLLOUT_STATUS: status, "ctloop.rollout.reason": reason,
+                       TAG_ROLLOUT_ROLLBACK_TO: str(target), "ctloop.rollout.pipeline_run": run_id}
+            registry.set_tags(model_name, failed_version,
+                              {**(tags or {}), **written} if tags_first else {**written, **(tags or {})})
         alias = {"challenger_alias": _drop_alias(registry, model_name, failed_version, before in ROLLBACK_TRIED,
                                                  errors)[0]}
     registry.record_event(model_name, failed_version or target, {"event": "rollback", **record, **alias})
