@@ -29,6 +29,13 @@ def rollback_model(
     ``CTLOOP_KSERVE_NAMESPACE`` where the service needs the cluster's default): one ``error:`` line,
     exit status 2, the serving untouched, and the refusal recorded (the failed version tagged
     ``rollback_refused``, an audit ``rollback`` record with ``action: refused``).
+    Not applied when the InferenceService does not exist and was deployed to (deleted since the
+    analysis, or while the step waited): nothing created again, the failed version tagged
+    ``rollback_held`` and alias ``challenger`` taken off it, an audit ``rollback`` record with
+    ``action: service_gone``, ``serving_version`` empty (``ctloop rollout status --model-name``
+    names that decision); known gone when this run deployed the failed version to that service, else
+    when the model's audit log has a deploy to it. A name nothing was deployed to (a typo of
+    ``inference_service``) fails the step on "does not exist", nothing written.
     Code: ``ctloop.serving.release.rollback``.
 
     Args:
@@ -44,7 +51,8 @@ def rollback_model(
 
     Returns:
         serving_version: The version serving 100 % afterwards; empty when held (the spec names
-            another run's model, possibly still a canary: ``ctloop rollout status``).
+            another run's model, possibly still a canary) or not applied (the InferenceService is gone):
+            ``ctloop rollout status --model-name``.
     """
     from collections import namedtuple
 
@@ -58,7 +66,7 @@ def rollback_model(
         target, state = release.rollback(release.RegistryOpenedOnUse(tracking_uri), isvcs,
                                          model_name=model_name, failed_version=failed_version, reason=reason, cfg=cfg,
                                          to_version=to_version, run_id=pipeline_run_id, record_refusal=True)
-        if state.action == "held":  # another model took the spec: release.rollback printed why
+        if state.action == "held":  # another model took the spec, or the service is gone: release.rollback printed why
             return namedtuple("RollbackOutputs", ["serving_version"])("")
         print(f"ctloop: {cfg.inference_service} rolled back from v{failed_version or '-'} to v{target}: {reason}")
         return namedtuple("RollbackOutputs", ["serving_version"])(target)

@@ -648,7 +648,9 @@ def summarize_rollout(run, version: str = "?") -> list[str]:
          f"(previous: {t.get('previous_champion') or 'none'})"),
         ("rollback-model", lambda t: f"rollback  traffic back on version {t.get('serving_version')}, "
          "durably (its storageUri in the spec)" if t.get("serving_version") else
-         "rollback  held: the spec names another run's model, left to it (ctloop rollout status)"),
+         # held: another run's model in the spec, or the InferenceService gone (release._not_applied)
+         "rollback  held: the spec names another run's model, left to it, or the InferenceService is gone and "
+         "the rollback not applied (ctloop rollout status --model-name)"),
     )
     return [line(outputs) for task, line in steps if (outputs := run.task(task))]
 

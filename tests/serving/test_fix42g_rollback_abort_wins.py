@@ -155,7 +155,8 @@ def test_rollback_model_retried_over_another_runs_canary_holds_and_says_so(
             return {"serving_version": outputs.serving_version} if name == "rollback-model" else None
 
     assert summarize_rollout(Run()) == [
-        "rollback  held: the spec names another run's model, left to it (ctloop rollout status)"]
+        "rollback  held: the spec names another run's model, left to it, or the InferenceService is gone and "
+        "the rollback not applied (ctloop rollout status --model-name)"]
     assert registry.get_version(MODEL, "2").tags["ctloop.rollout.status"] == "rollback_held"
     (event,) = [e for e in registry.audit_log(MODEL) if e["event"] == "rollback"]
     assert event["action"] == "held"

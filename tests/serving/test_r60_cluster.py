@@ -255,8 +255,9 @@ def test_a_rollback_whose_service_is_deleted_while_it_waits_says_what_it_wrote(m
     with KubeApiDouble(ready_after_reads=1) as kube:
         isvcs, _, reg = _v1_deployed(kube)
         cfg = RolloutConfig(inference_service=ISVC, namespace=NS, timeout_seconds=4)
-        release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")  # a canary at 5 %
+        # the records kept from run-7's deploy on: the step knows the service gone by that deploy record
         tags, records = _kept_with_runs(reg)
+        release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")  # a canary at 5 %
         dropped: list[str] = []
         reg.drop_challenger = lambda m, v, rolled_back_before=None: dropped.append(str(v)) or "removed from v2"
         real_patch = isvcs.patch
@@ -295,8 +296,8 @@ def test_a_rollback_not_applied_whose_record_mlflow_refused_fails_the_step_and_i
     with KubeApiDouble(ready_after_reads=1) as kube:
         isvcs, _, reg = _v1_deployed(kube)
         cfg = RolloutConfig(inference_service=ISVC, namespace=NS, timeout_seconds=4)
+        tags, records = _kept_with_runs(reg)  # run-7's deploy record kept: the step knows the service by it
         release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")
-        tags, records = _kept_with_runs(reg)
         reg.drop_challenger = lambda m, v, rolled_back_before=None: "removed from v2"
         refused: list[str] = []
         refusing_first_record(reg, refused, lambda event: event.get("action") == "service_gone")

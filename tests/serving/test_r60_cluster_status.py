@@ -12,8 +12,13 @@ Each state is derived from KServe v0.20.0 / Knative Serving 1.21.1 source:
   ``TrafficTarget.Percent *int64 json:"percent,omitempty"``: absent means 0 (a tag-only target);
 * a predictor in the per-framework form (``spec.predictor.sklearn.storageUri``, v0.20.0
   ``pkg/apis/serving/v1beta1/predictor_sklearn.go``; KServe still accepts it);
-* ``serving.kserve.io/deploymentMode: RawDeployment`` (v0.20.0 ``pkg/constants/constants.go``: the
-  legacy name of ``Standard``): status has ``url`` and ``PredictorReady`` only (``PropagateRawStatus``);
+* a Standard service: v0.20.0 writes ``status.deploymentMode: Standard`` (``pkg/controller/v1beta1/
+  inferenceservice/controller.go`` ~425 ``updateStatus``: ``desiredService.Status.DeploymentMode =
+  string(deploymentMode)``, the mode ``utils/utils.go`` ``GetDeploymentMode`` ~224-240 returns, which maps
+  the annotation ``RawDeployment`` to ``Standard``), and status has ``url`` and ``PredictorReady`` only
+  (``PropagateRawStatus``); ``status.deploymentMode: RawDeployment`` is a leftover of a KServe before 0.20
+  (``pkg/constants/constants.go`` ``LegacyRawDeployment``, "deprecated: use Standard"; ``ParseDeploymentMode``
+  reads it as Standard) until the 0.20 controller writes the status again: both are shown;
 * ``PredictorReady`` False with its reason and message (``inference_service_status.go`` ``PropagateStatus``
   copies the Knative Service's Ready condition).
 
@@ -57,12 +62,23 @@ def _sklearn_form(obj):
 
 
 def _raw_deployment(obj):
+    # a KServe before 0.20 wrote this status; v0.20.0 writes "Standard" once it reconciles (_standard)
     obj["metadata"].setdefault("annotations", {})["serving.kserve.io/deploymentMode"] = "RawDeployment"
     obj["status"] = {"deploymentMode": "RawDeployment",
                      "conditions": [{"type": "PredictorReady", "status": "True"}],
                      "components": {"predictor": {"url": f"http://{NAME}-predictor.{NS}"}}}
     return ["(mode RawDeployment)", "latestCreated -  latestReady -  rolledOut -  previous -",
             "NOT KNATIVE: runs in Standard (RawDeployment) mode", "annotation serving.kserve.io/deploymentMode: Knative"]
+
+
+def _standard(obj):
+    # what KServe v0.20.0 writes for a Standard service (controller.go updateStatus), the annotation either name
+    obj["metadata"].setdefault("annotations", {})["serving.kserve.io/deploymentMode"] = "Standard"
+    obj["status"] = {"deploymentMode": "Standard",
+                     "conditions": [{"type": "PredictorReady", "status": "True"}],
+                     "components": {"predictor": {"url": f"http://{NAME}-predictor.{NS}"}}}
+    return ["(mode Standard)", "latestCreated -  latestReady -  rolledOut -  previous -",
+            "NOT KNATIVE: runs in Standard mode", "annotation serving.kserve.io/deploymentMode: Knative"]
 
 
 def _predictor_not_ready(obj):
@@ -76,7 +92,7 @@ def _predictor_not_ready(obj):
 
 
 @pytest.mark.parametrize("state", [_both_not_latest, _tag_without_percent, _sklearn_form, _raw_deployment,
-                                   _predictor_not_ready])
+                                   _standard, _predictor_not_ready])
 def test_status_shows_the_state_in_one_table(state, tmp_path, monkeypatch, capsys):
     with KubeApiDouble(ready_after_reads=1) as kube:
         isvcs, cfg, reg = _v1_deployed(kube)

@@ -417,9 +417,17 @@ def _rollback(args: argparse.Namespace) -> int:
     cfg = _config(args)
     existing_store(args.tracking_uri)  # a rollback reads the champion: a sqlite URI would create its file
     isvcs = _isvcs(args)
-    target, state = release.rollback(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
-                                     failed_version=args.failed_version or "", reason=args.reason, cfg=cfg,
-                                     to_version=args.to_version or "")
+    try:
+        target, state = release.rollback(MlflowRegistry(args.tracking_uri), isvcs, model_name=args.model_name,
+                                         failed_version=args.failed_version or "", reason=args.reason, cfg=cfg,
+                                         to_version=args.to_version or "")
+    except release.AuditUnreadable as exc:  # gone or never deployed, not known: no bad input, run it again
+        import sys
+
+        from ctloop.errors import one_line
+
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
     if state.action == "held" and state.note == release.SERVICE_GONE:
         return 1  # deleted since: release.rollback printed the line and recorded it; nothing rolled back
     if state.action != "held":  # held: release.rollback printed the line saying why, and what was written
@@ -430,6 +438,7 @@ def _rollback(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     from ctloop.errors import ConfigError
     from ctloop.registry import MlflowRegistry, check_model_name
+    from ctloop.serving import release
     from ctloop.tracking import display_uri, existing_store
 
     check_model_name(args.model_name)  # before the store is opened (a sqlite URI creates its file)
@@ -453,9 +462,9 @@ def _audit(args: argparse.Namespace) -> int:
         if e.get("action") == "refused":  # a failed deploy's rollback refused (release._rollback_refused)
             event = f"{event} refused"
             reason = f"({e.get('refused', '')}) after {reason}" if e.get("refused") else reason
-        elif e.get("action") == "service_gone":  # its InferenceService deleted since (release._not_applied)
+        elif e.get("action") == release.SERVICE_GONE_ACTION:  # its InferenceService deleted since (release._not_applied)
             event = f"{event} not applied"
-            reason = f"({e.get('not_applied', 'service gone')}) after {reason}"
+            reason = f"({e.get('not_applied', release.SERVICE_GONE)}) after {reason}"
         print(f"{e.get('at', '')[:19]}  v{e.get('version') or '-':<4} {event:<26} "
               f"{traffic if traffic not in ('', '{}') else ''} {reason}{alias}".rstrip())
     history = registry.champion_history(args.model_name)

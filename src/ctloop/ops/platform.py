@@ -156,16 +156,20 @@ DECISION_TASKS = {
     "serving-invalid": "not deployed (serving check failed)",
     "canary-passed": "canary promoted",
     # the branch ran rollback_model, which holds (writes nothing of the champion) when another model
-    # took the spec meanwhile; a task's state cannot tell the two apart (its outputs are not in the
-    # run details): the registry's tag ctloop.rollout.status (rolled_back / rollback_held) can
-    "canary-failed": "canary failed: rolled back, or held if another model took the spec (ctloop rollout status)",
+    # took the spec meanwhile, and does not apply the rollback when the InferenceService was deleted
+    # since (release._not_applied); a task's state cannot tell these apart (its outputs are not in the
+    # run details): the registry's tag ctloop.rollout.status (rolled_back / rollback_held) and the
+    # last decision ctloop rollout status --model-name shows can
+    "canary-failed": ("canary failed: rolled back, held if another model took the spec, or not applied if the "
+                      "InferenceService is gone (ctloop rollout status --model-name)"),
     "canary-held": "canary held (changed by hand during the analysis)",
     "auto-promote": "promoted (registry)",
     "registered-only": "registered, not promoted",
     # a retried run (KFP "Retry run") whose register task's version was decided since: nothing done
     "decided-since": "already decided (a retried run): nothing done",
     "no-retrain": "no retraining rule fired",
-    "manual-rollback": "rolled back by hand (rollout action=rollback)",
+    "manual-rollback": ("rolled back by hand (rollout action=rollback), or not applied if the InferenceService is "
+                        "gone (ctloop rollout status --model-name)"),
 }
 # Branches that only lead to others' decisions (canary-passed/failed/held follow "rollout").
 STRUCTURAL_BRANCHES = frozenset({"rollout", "deploy", "serving-valid"})

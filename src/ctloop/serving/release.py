@@ -249,8 +249,14 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
         # Never without a run id (a rollback by hand records ""; was: a deploy by hand refused for good).
         # Refused before the not-ready branch, so the held rollback's record MLflow refused is written
         # here too (was: never, when the spec still named the other model)
-        missing, wrote = _record_missing_rollback(registry, model_name=model_name, version=str(version),
-                                                  run_id=run_id, tags=tags, champion=champion, cfg=cfg)
+        # A deploy held in the run (TAG_ROLLOUT_HELD: its rollback met a change made outside, the service
+        # deleted while it waited, then created again with another model) has its deploy_held record to
+        # write, not a rollback record (_record_missing_rollback returns ("", False) then: was never written)
+        missing, wrote = (_record_missing_held(registry, model_name=model_name, version=str(version), run_id=run_id,
+                                               tags=tags, cfg=cfg)
+                          if tags.get(TAG_ROLLOUT_HELD) == run_id else
+                          _record_missing_rollback(registry, model_name=model_name, version=str(version),
+                                                   run_id=run_id, tags=tags, champion=champion, cfg=cfg))
         raise ServingError(f"deploying {model_name} v{version} to {name} refused: this run ({run_id}) deployed it "
                            "before, that deploy failed and its rollback was held (ctloop.rollout.status="
                            f"rollback_held: {tags.get('ctloop.rollout.reason', '')}){missing}; deploying it again "
@@ -480,15 +486,19 @@ def _record_missing_held(registry: Any, *, model_name: str, version: str, run_id
     if not callable(events):
         return "", False
     what = "the held deploy's audit record, which that attempt failed to write"
+
+    def recorded() -> bool:
+        return any(r.get("event") == "deploy_held" and str(r.get("version", "")) == version
+                   for r in events(model_name, run_id))
+
+    alias, removed = "", False
     try:
-        if any(r.get("event") == "deploy_held" and str(r.get("version", "")) == version
-               for r in events(model_name, run_id)):
+        if recorded():
             return "", False
         failed = (tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
                   and tags.get("ctloop.rollout.pipeline_run") == run_id)
-        alias: dict[str, str] = {}
         if failed:
-            alias = {"challenger_alias": _drop_alias(registry, model_name, version, True)[0]}
+            alias, removed = _drop_alias(registry, model_name, version, True)
         rolled = f"; its rollback held: {tags.get('ctloop.rollout.reason', '')}" if failed else ""
         registry.record_event(model_name, version, {
             "event": "deploy_held", "pipeline_run": run_id,
@@ -496,10 +506,20 @@ def _record_missing_held(registry: Any, *, model_name: str, version: str, run_id
                        f"of this run ({run_id}): the InferenceService was changed outside the rollout while it "
                        f"waited{rolled}; left as it is (whoever changed it decides: ctloop rollout status)"),
             "recorded_by": "a retry of the step: the attempt that held it failed to write this record",
-            **alias, **_where(cfg)})
+            **({"challenger_alias": alias} if failed else {}), **_where(cfg)})
     except CtloopError as exc:
-        return f"; {what}, could not be written ({one_line(str(exc))})", False
-    return f"; {what}, written now", True
+        # as _record_missing_rollback: MlflowRegistry.record_event raises after create_run when tagging
+        # ctloop.last_event fails, so the record is looked for again (was: "could not be written", which was)
+        try:
+            written = recorded()
+        except CtloopError:
+            written = False
+        said = f"; alias challenger: {alias}" if alias else ""
+        if written:
+            return f"; {what}, written now, but {one_line(str(exc))}{said}", True
+        # the alias goes before the record: removed, something was written all the same
+        return f"; {what}, could not be written ({one_line(str(exc))}){said}", removed
+    return f"; {what}, written now" + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""), True
 
 
 def _drop_alias(registry: Any, model_name: str, version: str, before: bool,
@@ -531,8 +551,8 @@ def _rollback_recorded(registry: Any, model_name: str, version: str, run_id: str
 
     def same(recorded: Any) -> bool:
         # service_gone: a rollback not applied (_not_applied), no completed one
-        return (recorded == action if action in ("refused", "held", "service_gone")
-                else recorded not in ("refused", "held", "service_gone"))
+        return (recorded == action if action in ("refused", "held", SERVICE_GONE_ACTION)
+                else recorded not in ("refused", "held", SERVICE_GONE_ACTION))
 
     return any(record.get("event") == "rollback" and same(record.get("action"))
                and str(record.get("version", "")) == str(version)
@@ -680,17 +700,15 @@ def _rollback_refused(registry: Any, isvcs: Any, *, model_name: str, version: st
             # with or without a run id (was: only with one, and a deploy by hand or a local run left the version
             # eligible for challenger, its status silent): Argo's retry of the step completes the rollback with one
             # (_complete_refused_rollback), a rollback by hand (ctloop rollout rollback) without
-            if not tagged:  # an earlier attempt's tags, its record missing: only the record (and the alias) again
-                registry.set_tags(model_name, version, {**tags, TAG_ROLLOUT_STATUS: ROLLBACK_REFUSED,
-                                                        "ctloop.rollout.reason": reason,
-                                                        TAG_ROLLOUT_ROLLBACK_TO: str(champion),
-                                                        "ctloop.rollout.pipeline_run": run_id})
-            # the deploy failed all the same, as a held rollback's (was: left on it, and a reader of the
-            # alias, ctloop score --alias challenger or a shadow deployment, got the model whose deploy failed)
-            alias, _ = _drop_alias(registry, model_name, version, before in ROLLBACK_TRIED)
-            registry.record_event(model_name, version, {"event": "rollback", "action": "refused", "reason": reason,
-                                                        "to_version": champion, "refused": problem,
-                                                        "challenger_alias": alias, "pipeline_run": run_id, **_where(cfg)})
+            # an earlier attempt's tags (tagged), its record missing: only the record (and the alias) again.
+            # The deploy failed all the same, as a held rollback's: the alias goes (was: left on it, and a
+            # reader of the alias, ctloop score --alias challenger or a shadow deployment, got the model whose
+            # deploy failed)
+            alias = _mark_failed(registry, model_name=model_name, failed_version=version, target=champion,
+                                 reason=reason, run_id=run_id, status=ROLLBACK_REFUSED, before=before, tag=not tagged,
+                                 tags=tags, tags_first=True,
+                                 record={"action": "refused", "reason": reason, "to_version": champion,
+                                         "refused": problem, "pipeline_run": run_id, **_where(cfg)})
             recorded = ("recorded (audit: rollback refused" + (f", {TAG_ROLLOUT_NOT_READY}={run_id})" if tags else ")")
                         + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""))
     except CtloopError as bookkeeping:
@@ -1209,6 +1227,15 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     try:
         if record_refusal:
             check_kserve_namespace(isvcs, cfg)
+            found = _found_gone_before(registry, model_name, failed_version, reason, run_id)
+            if found is not None:
+                # an earlier attempt of this step found the service gone and tagged the version, then failed
+                # (its record or alias refused): Argo's retry finishes that bookkeeping before it reads the
+                # cluster (was: it rolled back a service created again meanwhile, against "whoever deleted it
+                # decides")
+                return _not_applied(registry, isvcs, model_name=model_name, failed_version=failed_version,
+                                    reason=reason, cfg=cfg, to_version=to_version, run_id=run_id, error=None,
+                                    target=found)
         target, state = _rollback_traffic(registry, isvcs, model_name=model_name, cfg=cfg, to_version=to_version,
                                           failed_version=failed_version)
     except ConfigError as exc:
@@ -1217,7 +1244,8 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
         _refuse_rollback(registry, isvcs, model_name=model_name, failed_version=failed_version, reason=reason,
                          cfg=cfg, to_version=to_version, run_id=run_id, refusal=exc)
     except ServingError as exc:
-        if not _gone(registry, isvcs, cfg, model_name, known=record_refusal):
+        if not _gone(registry, isvcs, cfg, model_name, failed_version=failed_version, run_id=run_id,
+                     known=record_refusal, error=exc):
             raise
         # deleted since the analysis (kubectl delete isvc), before or while this rollback waited: whoever
         # deleted it decides, as for a change made outside (was: the bare "does not exist", a traceback in
@@ -1234,28 +1262,108 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     return target, state
 
 
-# RolloutState.note of a rollback not applied because its InferenceService is gone (:func:`_not_applied`)
+# RolloutState.note of a rollback not applied because its InferenceService is gone (:func:`_not_applied`),
+# and the action of its audit record
 SERVICE_GONE = "service gone"
+SERVICE_GONE_ACTION = "service_gone"
 
 
-def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, known: bool) -> bool:
-    """Whether the InferenceService a rollback met an error on is gone (read again: None) and was
-    there before: ``known`` (the ``rollback_model`` step, whose run deployed to it), else by hand
-    only when the model's audit log has a deploy to it in that namespace (a typo of ``--isvc`` is
-    bad input, nothing recorded). An error reading either: not gone (the error stands)."""
+class AuditUnreadable(RegistryError):
+    """A rollback's "does not exist" whose audit log MLflow could not read: whether the service was
+    deployed to and deleted since, or never was (a wrong name), is unknown (``ctloop rollout
+    rollback``: exit status 1, run it again)."""
+
+
+def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, failed_version: str, run_id: str,
+          known: bool, error: ServingError) -> bool:
+    """Whether the InferenceService a rollback met ``error`` on is gone (read again: None) and was
+    there before: for the ``rollback_model`` step (``known``) rolling back ``failed_version``, when its
+    run ``run_id`` has a ``deploy`` record to that service in that namespace; else — by hand, the rollout
+    pipeline's ``action=rollback`` (no failed version: a typo of ``inference_service`` was "gone" to it,
+    exit 0 and a record of the typo'd name; round 60 review H1) — only when the model's audit log has a
+    deploy to it, read to its oldest record (``audit_log`` gives the newest 200 by default: a service
+    deployed to before 200 records of others read as never deployed). A name never deployed to is bad
+    input, nothing recorded. An error reading the service: not gone (the error stands); one reading the
+    audit log: :class:`AuditUnreadable` (was: the raw "does not exist", read as bad input)."""
     try:
         if isvcs.get(cfg.inference_service) is not None:
             return False
-        if known:
-            return True
-        return any(r.get("event") == "deploy" and r.get("inference_service") == cfg.inference_service
-                   and r.get("namespace") == cfg.namespace for r in registry.audit_log(model_name))
     except (CtloopError, AttributeError):
         return False
+    where = _where(cfg)
+
+    def deployed_here(record: Mapping[str, Any]) -> bool:
+        return record.get("event") == "deploy" and all(record.get(k) == v for k, v in where.items())
+
+    events = getattr(registry, "run_events", None)
+    if known and failed_version and run_id and callable(events):
+        try:
+            if any(deployed_here(r) for r in events(model_name, run_id)):
+                return True
+        except CtloopError:
+            pass  # the audit log read below says it, or that it could not be read
+    log = getattr(registry, "audit_log", None)
+    if not callable(log):
+        return False
+    try:
+        return any(deployed_here(r) for r in log(model_name, max_results=None))
+    except CtloopError as exc:
+        raise AuditUnreadable(
+            f"{one_line(str(error))}; whether it was deployed to and deleted since (a rollback not applied, "
+            f"recorded) or never was (a wrong --isvc / --namespace) is not known: the audit log could not be read "
+            f"({one_line(str(exc))}); nothing written: run the rollback again") from exc
+
+
+def _found_gone_before(registry: Any, model_name: str, failed_version: str, reason: str, run_id: str) -> str | None:
+    """The version an earlier attempt of this ``rollback_model`` step would have served (its
+    :data:`TAG_ROLLOUT_ROLLBACK_TO`) when that attempt found the service gone (:func:`_not_applied` tagged
+    the failed version ``rollback_held`` with this run and this ``reason``: a rollback held because another
+    model took the spec tags :func:`_held`'s line as its reason, a failed deploy's rollback "deploy failed:
+    ..."), else None. Read before the cluster is."""
+    if not (run_id and failed_version):
+        return None
+    try:
+        tags = registry.get_version(model_name, failed_version).tags or {}
+    except CtloopError:  # no such version, MLflow busy: the rollback reads it again and says so
+        return None
+    if (tags.get(TAG_ROLLOUT_STATUS) == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id
+            and tag_value(tags.get("ctloop.rollout.reason")) == tag_value(reason)
+            and tags.get(TAG_ROLLOUT_ROLLBACK_TO)):
+        return str(tags[TAG_ROLLOUT_ROLLBACK_TO])
+    return None
+
+
+def _mark_failed(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str, run_id: str,
+                 status: str, record: dict[str, Any], before: str | None = None, tag: bool = True,
+                 tags: Mapping[str, str] | None = None, tags_first: bool = False,
+                 errors: list[RegistryError] | None = None) -> str:
+    """A rollback's bookkeeping (held, refused, completed, not applied), in this order: ``failed_version``
+    tagged ``status`` with ``reason``, the target (:data:`TAG_ROLLOUT_ROLLBACK_TO`), the run and ``tags``
+    (unless ``tag`` is False: an earlier attempt's tags already there; ``tags_first``: ``tags`` written
+    before the others, as ``MlflowRegistry.set_tags`` writes key by key and a 503 may stop it half-way),
+    alias ``challenger`` taken off it
+    (``before``: its status before this rollback, read here when not given), and ``record`` written as a
+    ``rollback`` audit record of it with ``challenger_alias``. Without a failed version only the record
+    (on ``target``). Returns what became of the alias ("" without a failed version); an alias error is
+    appended to ``errors`` (:func:`_drop_alias`)."""
+    alias: dict[str, str] = {}
+    if failed_version:
+        if before is None:
+            before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
+        if tag:
+            written = {TAG_ROLLOUT_STATUS: status, "ctloop.rollout.reason": reason,
+                       TAG_ROLLOUT_ROLLBACK_TO: str(target), "ctloop.rollout.pipeline_run": run_id}
+            registry.set_tags(model_name, failed_version,
+                              {**(tags or {}), **written} if tags_first else {**written, **(tags or {})})
+        alias = {"challenger_alias": _drop_alias(registry, model_name, failed_version, before in ROLLBACK_TRIED,
+                                                 errors)[0]}
+    registry.record_event(model_name, failed_version or target, {"event": "rollback", **record, **alias})
+    return alias.get("challenger_alias", "")
 
 
 def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: str, reason: str,
-                 cfg: RolloutConfig, to_version: str, run_id: str, error: ServingError) -> tuple[str, RolloutState]:
+                 cfg: RolloutConfig, to_version: str, run_id: str, error: ServingError | None,
+                 target: str = "") -> tuple[str, RolloutState]:
     """A rollback whose InferenceService was deleted since the analysis (or while it ran: its writes went
     with the service): nothing (more) written to the cluster (nothing serves the failed model; creating the
     service again is whoever deleted it's call), and,
@@ -1264,46 +1372,66 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
     with ``action: service_gone`` (``last_decision``: "rollback not applied: service gone"). One
     ``ctloop:`` line on stdout; the state returned is ``held`` with note :data:`SERVICE_GONE`. A tag,
     alias or record MLflow refused raises that line as a :class:`RegistryError` instead: the step fails and
-    Argo's retry records it, once (:func:`_rollback_recorded`, the run's ``service_gone`` record)."""
+    Argo's retry records it, once (:func:`_rollback_recorded`, the run's ``service_gone`` record), and takes
+    the alias off again (was: its error text in the record, exit 0, the alias left on the failed version).
+    ``error`` None: an earlier attempt of the run found the service gone (:func:`_found_gone_before`,
+    ``target`` the version it tagged), and this one reads nothing of the cluster. The target read again
+    and refused (a 503) is a :class:`RegistryError`, nothing written (was: "?" recorded as the version)."""
     where = f"InferenceService {cfg.namespace}/{cfg.inference_service}"
-    try:
-        target = _rollback_target(registry, model_name, to_version)
-    except CtloopError:
-        target = to_version or "?"
+    status = f"ctloop rollout status {shell_option('--isvc', cfg.inference_service)} " \
+             f"{shell_option('--namespace', cfg.namespace)} {shell_option('--model-name', model_name)}"
+    if not target:
+        try:
+            target = _rollback_target(registry, model_name, to_version)
+        except CtloopError as exc:
+            raise RegistryError(
+                f"rollback of {model_name} v{failed_version or '-'} not applied: {one_line(str(error))}; the version "
+                f"to roll back to could not be read ({one_line(str(exc))}); nothing written: run the rollback "
+                "again") from exc
     state = RolloutState("held", cfg.inference_service or "", "", "", "", {}, note=SERVICE_GONE)
-    alias: dict[str, str] = {}
+    errors: list[RegistryError] = []
     failure: CtloopError | None = None
     try:
         if run_id and failed_version and _rollback_recorded(registry, model_name, failed_version, run_id,
-                                                            action="service_gone", reason=reason):
-            # an earlier attempt of this step wrote it, then failed (see below): Argo's retry writes nothing again
+                                                            action=SERVICE_GONE_ACTION, reason=reason):
+            # an earlier attempt of this step wrote it, then failed (see below): Argo's retry writes it not again,
+            # but takes alias challenger off the version if that attempt's removal failed (drop_challenger reads
+            # the alias: one on another version, or none, is left)
             recorded = f"recorded by an earlier attempt of this run ({run_id}; audit: rollback not applied)"
+            alias, removed = _drop_alias(registry, model_name, failed_version, True, errors)
+            if removed or errors:
+                recorded += f"; alias challenger: {alias}"
         else:
-            if failed_version:
-                before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
-                registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: "rollback_held",
-                                                               "ctloop.rollout.reason": reason,
-                                                               TAG_ROLLOUT_ROLLBACK_TO: str(target),
-                                                               "ctloop.rollout.pipeline_run": run_id})
-                alias = {"challenger_alias": _drop_alias(registry, model_name, failed_version,
-                                                         before in ROLLBACK_TRIED)[0]}
-            registry.record_event(model_name, failed_version or target, {
-                "event": "rollback", "action": "service_gone", "reason": reason, "to_version": target,
-                "not_applied": one_line(str(error)), "pipeline_run": run_id, **alias, **_where(cfg)})
+            alias = _mark_failed(registry, model_name=model_name, failed_version=failed_version, target=target,
+                                 reason=reason, run_id=run_id, status="rollback_held", errors=errors,
+                                 record={"action": SERVICE_GONE_ACTION, "reason": reason, "to_version": target,
+                                         "not_applied": one_line(str(error)) if error is not None else
+                                         f"{where} did not exist in an earlier attempt of this run",
+                                         "pipeline_run": run_id, **_where(cfg)})
             recorded = "recorded (audit: rollback not applied, service gone" + (
-                f"; alias challenger: {alias['challenger_alias']})" if alias else ")")
+                f"; alias challenger: {alias})" if alias else ")")
+        if errors:
+            failure = errors[0]  # recorded, the alias left: the step fails for Argo's retry to remove it
     except CtloopError as bookkeeping:
         # the step fails, so that Argo's retry (rollback_model's maxRetryCount 2) writes the record: exit 0 with
         # it lost left the analysis' "rollback" the last decision for good
         failure, recorded = bookkeeping, f"recording it failed ({one_line(str(bookkeeping))})"
-    said = one_line(str(error))
-    # gone before this rollback read it: nothing written; deleted while it ran: the error says what it wrote
-    # before (its pin-back, which went with the service)
-    when = ("deleted since the analysis); nothing written to the cluster" if said == f"{where} does not exist"
-            else f"deleted while this rollback ran: {said})")
-    line = (f"rollback of {model_name} v{failed_version or '-'} to v{target} not applied: {where} does not "
-            f"exist ({when}, nothing created again, the champion alias unchanged; {recorded}; whoever deleted it "
-            "decides (deploy again with the rollout pipeline to serve it again)")
+    attempt = argo_retry_index()
+    if error is None:
+        when = (f"{where} did not exist in an earlier attempt of this run ({run_id}), which tagged v{failed_version} "
+                "rollback_held; this attempt read nothing of the cluster and wrote nothing to it, whether it exists "
+                "again or not: nothing created again")
+    else:
+        said = one_line(str(error))
+        # gone before this rollback read it: nothing written; deleted while it ran: the error says what it wrote
+        # before (its pin-back, which went with the service). A retry cannot know an earlier attempt's writes
+        by = " by this attempt" if run_id and attempt != 0 else ""
+        when = (f"{where} does not exist (deleted since the analysis); nothing written to the cluster{by}"
+                if said == f"{where} does not exist" else
+                f"{where} does not exist (deleted while this rollback ran: {said})") + ", nothing created again"
+    line = (f"rollback of {model_name} v{failed_version or '-'} to v{target} not applied: {when}, the champion "
+            f"alias unchanged; {recorded}; whoever deleted it decides (deploy again with the rollout pipeline to "
+            f"serve it again; {status})")
     if failure is not None:
         raise RegistryError(line) from failure
     print(f"ctloop: {line}")
@@ -1399,6 +1527,15 @@ def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
             f"it decides: ctloop rollout status){'; ' + state.note if state.note else ''}; traffic {state.traffic}")
 
 
+def _gone_outcome(model_name: str, failed_version: str, target: str, cfg: RolloutConfig) -> str:
+    """The reason of :func:`canary`'s Outcome for a rollback not applied (:func:`_not_applied`): the service
+    gone, not another model in its spec (was: :func:`_held`'s "names v? now")."""
+    return (f"rollback of {model_name} v{failed_version} to v{target} not applied: InferenceService {cfg.namespace}/"
+            f"{cfg.inference_service} does not exist (deleted since the analysis); recorded, whoever deleted it decides "
+            f"(ctloop rollout status {shell_option('--isvc', cfg.inference_service)} "
+            f"{shell_option('--namespace', cfg.namespace)} {shell_option('--model-name', model_name)})")
+
+
 def _checked_versions(to_version: Any, failed_version: Any) -> tuple[str, str]:
     """``(to_version, failed_version)`` as MLflow numbers them ("" when not given), or one ConfigError
     line naming the parameter: '01' and '1 ' are v1 to MLflow, and compared or tagged as written the
@@ -1475,25 +1612,14 @@ def _record_rollback(registry: Any, *, model_name: str, failed_version: str, tar
     removed from it (``MlflowRegistry.drop_challenger``; held too: the version failed all the same),
     the event recorded with what became of the alias (``challenger_alias``). A removal that failed
     is recorded, then returned (the caller raises it, saying the record was written)."""
-    alias: dict[str, str] = {}
-    dropped: RegistryError | None = None
-    if failed_version:
-        status = "rollback_held" if state.action == "held" else "rolled_back"
-        # read before this rollback tags it: the tag says whether an earlier attempt removed the alias
-        before = (registry.get_version(model_name, failed_version).tags or {}).get(TAG_ROLLOUT_STATUS)
-        registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_STATUS: status,
-                                                       "ctloop.rollout.reason": reason,
-                                                       TAG_ROLLOUT_ROLLBACK_TO: str(target),
-                                                       "ctloop.rollout.pipeline_run": run_id, **(tags or {})})
-        # a refusal before counts (it removed the alias, or a register took it off the refused version)
-        errors: list[RegistryError] = []
-        alias = {"challenger_alias": _drop_alias(registry, model_name, failed_version, before in ROLLBACK_TRIED,
-                                                 errors)[0]}
-        dropped = errors[0] if errors else None
-    registry.record_event(model_name, failed_version or target, {"event": "rollback", "reason": reason,
-                                                                 "to_version": target, "pipeline_run": run_id,
-                                                                 **alias, **state.to_dict(), **where})
-    return dropped
+    errors: list[RegistryError] = []
+    # the status read before this rollback tags it says whether an earlier attempt removed the alias; a
+    # refusal before counts (it removed the alias, or a register took it off the refused version)
+    _mark_failed(registry, model_name=model_name, failed_version=failed_version, target=target, reason=reason,
+                 run_id=run_id, status="rollback_held" if state.action == "held" else "rolled_back", tags=tags,
+                 errors=errors, record={"reason": reason, "to_version": target, "pipeline_run": run_id,
+                                        **state.to_dict(), **where})
+    return errors[0] if errors else None
 
 
 # the audit events that record a decision about a release (the others record what was written:
@@ -1537,8 +1663,8 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
                    "deploy_held": "deploy held"}.get(event, "")
         if event == "rollback":
             decided = ("rollback held" if record.get("action") == "held" else "rollback refused"
-                       if record.get("action") == "refused" else "rollback not applied: service gone"
-                       if record.get("action") == "service_gone"
+                       if record.get("action") == "refused" else f"rollback not applied: {SERVICE_GONE}"
+                       if record.get("action") == SERVICE_GONE_ACTION
                        else f"rolled back to v{record.get('to_version') or '?'}")
         return {"event": event, "decided": decided, "version": record.get("version", ""),
                 "at": record.get("at", ""), "reason": record.get("reason", ""),
@@ -1563,6 +1689,8 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
         return Outcome("held", result.reason, deployed, result, "")
     target, state = rollback(registry, isvcs, model_name=model_name, failed_version=version, reason=result.reason,
                              cfg=cfg, run_id=run_id)
+    if state.action == "held" and state.note == SERVICE_GONE:  # deleted since the analysis: _not_applied said it
+        return Outcome("held", _gone_outcome(model_name, str(version), target, cfg), deployed, result, "")
     if state.action == "held":  # another model took the spec meanwhile: left to whoever deployed it
         return Outcome("held", _held(model_name, str(version), target, cfg, state), deployed, result, "")
     return Outcome("rolled_back", result.reason, deployed, result, target)
