@@ -96,7 +96,7 @@ from typing import Any
 
 from ctloop.config import K8S_SUBDOMAIN
 from ctloop.errors import ConfigError, CtloopError, ServingError
-from ctloop.ops.platform import HOST_ENV, KFP_TOKEN_AUDIENCE
+from ctloop.ops.platform import HOST_ENV, INSTALL_NAMESPACE_KEY, KFP_TOKEN_AUDIENCE
 from ctloop.ops.platform import shown_install_namespace as kfp_namespace
 from ctloop.serving.isvc import (
     DOMAIN_CONFIG,
@@ -614,6 +614,8 @@ class DoctorOptions:
     # where KFP is installed (ctloop.yaml kfp.install_namespace, --kfp-namespace); empty: KFP_INSTALL_NAMESPACE, else
     # the default (ctloop.ops.platform.install_namespace)
     kfp_namespace: str = ""
+    # the setting kfp_namespace came from, for messages: "--kfp-namespace", "kfp.install_namespace" (empty: the latter)
+    kfp_namespace_name: str = ""
 
 
 def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
@@ -642,6 +644,7 @@ def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
         kserve_config_namespace=kserve_config,
         platform=spec.platform,
         kfp_namespace=spec.kfp.install_namespace,
+        kfp_namespace_name=INSTALL_NAMESPACE_KEY if spec.kfp.install_namespace else "",
     )
     for key, value in overrides.items():
         if value not in (None, "", [], ()):
@@ -875,6 +878,7 @@ class Doctor:
                 kubeconfig=kube_file,
                 context=o.context,
                 install_namespace=o.kfp_namespace,
+                install_name=o.kfp_namespace_name or INSTALL_NAMESPACE_KEY,
             )
         finally:
             self._set_backend(self.platform.backend if self.platform is not None else None)

@@ -115,6 +115,8 @@ CA_FILE_ENV = "KFP_CA_FILE"
 # API-server proxy api/v1/namespaces/<it>/services/ml-pipeline:http/proxy elsewhere; never the profile
 INSTALL_NAMESPACE = "kubeflow"
 INSTALL_NAMESPACE_ENV = "KFP_INSTALL_NAMESPACE"
+#: ctloop.yaml's key of where KFP is installed (ctloop.config's ``kfp.install_namespace``), as messages name it
+INSTALL_NAMESPACE_KEY = "kfp.install_namespace"
 # ... and both in a KFP task (ctloop-settings keys KFP_CA_FILE, KFP_INSTALL_NAMESPACE: ctloop.ops.settings), under
 # ctloop's own names: a profile's PodDefault for notebooks may set KFP_CA_FILE, and Kubeflow's admission webhook
 # refuses a pod whose env differs from a selecting PodDefault's on a name (admission-webhook main.go mergeEnv)
@@ -666,7 +668,7 @@ class KfpAuth:
     # where KFP is installed as a setting gave it (ctloop.yaml kfp.install_namespace, doctor --kfp-namespace), checked
     # by kfp_inputs; empty: the environment's, else kubeflow (:func:`install_namespace`)
     install_namespace: str = ""
-    install_name: str = ""  # the setting it came from: "kfp.install_namespace", "--kfp-namespace"
+    install_name: str = ""  # the setting it came from: INSTALL_NAMESPACE_KEY, "--kfp-namespace"
 
 
 def resolve_ca_file(ca_file: str = "", *, environment: bool = True, ca_name: str = "--ca-file") -> tuple[str, str]:
@@ -722,7 +724,7 @@ def sa_token_path() -> str:
     return os.environ.get(SA_TOKEN_ENV) or SA_TOKEN_PATH
 
 
-def install_namespace(given: str = "", given_name: str = "kfp.install_namespace") -> str:
+def install_namespace(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) -> str:
     """The namespace KFP is installed in, where ``kfp.Client`` finds it without a host: ``given`` (ctloop.yaml's
     ``kfp.install_namespace``, ``ctloop doctor --kfp-namespace``: ``given_name`` names it), else
     :data:`TASK_INSTALL_NAMESPACE_ENV` (a task's from ctloop-settings, which wins over a ``KFP_INSTALL_NAMESPACE`` a
@@ -1402,10 +1404,11 @@ def explain_status(
 
 def _install_settings(auth: KfpAuth) -> str:
     """The other settings of where KFP is installed, for a fix that names the one in use (:func:`install_namespace`:
-    a setting wins over the variable)."""
+    a setting wins over the variable). The spec's key is read by the commands that take ``-f`` only (``ctloop runs``,
+    ``upload``, ``schedule``, ``trigger`` read the variable)."""
     if auth.install_name:
         return ""
-    return "; or ctloop.yaml's kfp.install_namespace, ctloop doctor --kfp-namespace"
+    return f"; or {INSTALL_NAMESPACE_KEY} (ctloop apply -f, ctloop doctor -f), ctloop doctor --kfp-namespace"
 
 
 def shown_install_namespace(given: str = "") -> str:
@@ -1573,10 +1576,13 @@ def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth |
         return _tls_failed(url, reason, auth or KfpAuth(""))
     if in_cluster := re.search(r"(?:^|/)ml-pipeline\.([a-z0-9-]+)\.svc\.cluster\.local:8888/?$", url):
         # kfp's in-cluster route (kfp 2.17.0 client.py _IN_CLUSTER_DNS_NAME of Client(namespace=)): KFP elsewhere?
+        used = auth or KfpAuth("")
+        setting = (f"{used.install_name} to that namespace" if used.install_name else
+                   f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: the key of ctloop-settings"
+                   f"{_install_settings(used)})")
         return (f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: KFP is looked for in namespace "
                 f"{in_cluster.group(1)}: if it is installed elsewhere (kubectl get svc -A -l app=ml-pipeline), set "
-                f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: the key of ctloop-settings), or give --host "
-                "(kfp_host) the KFP URL")
+                f"{setting}, or give --host (kfp_host) the KFP URL")
     return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
 
 
@@ -2222,7 +2228,7 @@ def subdomain_example(name: str) -> str:
 def kfp_inputs(
     host: str = "", token: str = "", token_file: str = "", ca_file: str = "", *, environment: bool = True,
     kubeconfig: str = "", context: str = "", ca_name: str = "--ca-file", install_ns: str = "",
-    install_name: str = "kfp.install_namespace",
+    install_name: str = INSTALL_NAMESPACE_KEY,
 ) -> KfpAuth:
     """The KFP host, credentials and CA bundle the user gave (arguments, then ``KF_PIPELINES_ENDPOINT``,
     ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, ``KFP_CA_FILE``) checked before any request, and the credentials chosen
@@ -2314,7 +2320,7 @@ class Platform:
         context: str = "",
         ca_name: str = "--ca-file",
         install_namespace: str = "",
-        install_name: str = "kfp.install_namespace",
+        install_name: str = INSTALL_NAMESPACE_KEY,
     ):
         self.host = host
         self.namespace = namespace
