@@ -794,61 +794,158 @@ _GOOGLE_ANSWERING = {
 }
 
 
+#: Google's answers that say "later", not "no" (google.rpc.Code): a rate limit (google-auth 2.62.2 ``iam.py`` does not
+#: retry 429 ``RESOURCE_EXHAUSTED``/``RATE_LIMIT_EXCEEDED``), a request timeout, ``UNAVAILABLE``
+_GOOGLE_LATER_STATUSES = frozenset({408, 429})
+_GOOGLE_LATER_ERRORS = frozenset({"RESOURCE_EXHAUSTED", "UNAVAILABLE"})
+#: IAM refusing the caller (only these are "grant roles/iam.serviceAccountTokenCreator")
+_GOOGLE_REFUSED_STATUSES = frozenset({401, 403})
+_GOOGLE_REFUSED_ERRORS = frozenset({"PERMISSION_DENIED", "UNAUTHENTICATED"})
+
+
 def _google_frame(exc: BaseException) -> tuple[frozenset[int] | None, Any]:
-    """(the statuses it retries, the local ``response``) of the frame that raised ``exc`` when that is one of
+    """(the statuses it retries, the answer) of the frame that raised ``exc`` when that is one of
     :data:`_GOOGLE_ANSWERING`; ``(None, None)`` otherwise (raised elsewhere, or before any answer). google-auth gives
-    these TransportErrors no status of their own: the raising frame, kept by ``exc.__traceback__``, has it."""
+    these TransportErrors no status of their own: the answer is the exception's second argument where google-auth
+    passes it (2.62.2 ``compute_engine/_metadata.py`` ``get``, lines 406-412), else the raising frame's local
+    ``response``, kept by ``exc.__traceback__``."""
+    args = getattr(exc, "args", ())
+    given = args[1] if len(args) > 1 and isinstance(getattr(args[1], "status", None), int) else None
     tb = exc.__traceback__
     if tb is None:
-        return None, None
+        return None, given
     while tb.tb_next is not None:
         tb = tb.tb_next
     code = tb.tb_frame.f_code
     retried = _GOOGLE_ANSWERING.get((tb.tb_frame.f_globals.get("__name__", ""), code.co_name))
     if retried is None:
-        return None, None
-    return retried, tb.tb_frame.f_locals.get("response")
+        return None, given
+    return retried, given if given is not None else tb.tb_frame.f_locals.get("response")
 
 
-def _google_answer(exc: BaseException) -> tuple[int | None, str, str]:
-    """``(HTTP status, the JSON error's status, its reason)`` of the answer google-auth raised ``exc`` on
-    (:func:`_google_frame`): a Google API's error body ``{"error": {"code", "status", "details": [{"reason"}]}}``
-    (older ones: ``"errors": [{"reason"}]``); ``(None, "", "")`` when no such frame raised it (the text decides)."""
-    _, response = _google_frame(exc)
-    status = getattr(response, "status", None)
-    if not isinstance(status, int):
-        return None, "", ""
+def _google_answered(exc: BaseException) -> tuple[BaseException | None, frozenset[int] | None, Any]:
+    """(the exception, the statuses its frame retries, the answer) of the first in ``exc``'s ``__cause__`` chain that
+    google-auth raised on an HTTP answer (:func:`_google_frame`); ``(None, None, None)`` when none did."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        retried, response = _google_frame(seen)
+        if isinstance(getattr(response, "status", None), int):
+            return seen, retried, response
+        seen = seen.__cause__
+    return None, None, None
+
+
+def _google_error(response: Any) -> tuple[str, str]:
+    """(the JSON error's status, its reason) of a Google API's answer ``{"error": {"code", "status", "details":
+    [{"reason"}]}}`` (older ones: ``"errors": [{"reason"}]``); ``("", "")`` when the body is no such error."""
     data = getattr(response, "data", b"")
     try:
         error = json.loads(data.decode("utf-8") if isinstance(data, bytes) else str(data)).get("error")
     except (ValueError, AttributeError):
         error = None
     if not isinstance(error, dict):
-        return status, "", ""
+        return "", ""
     reasons = [item.get("reason") for key in ("details", "errors") for item in error.get(key) or []
                if isinstance(item, dict) and isinstance(item.get("reason"), str)]
-    return status, str(error.get("status") or "") if isinstance(error.get("status"), str) else "", (reasons or [""])[0]
+    return str(error.get("status") or "") if isinstance(error.get("status"), str) else "", (reasons or [""])[0]
+
+
+def _google_answer(exc: BaseException) -> tuple[int | None, str, str]:
+    """``(HTTP status, the JSON error's status, its reason)`` of the answer google-auth raised ``exc`` (or one in its
+    ``__cause__`` chain) on (:func:`_google_answered`, :func:`_google_error`); ``(None, "", "")`` when no such answer
+    is known (the text decides)."""
+    _, _, response = _google_answered(exc)
+    if response is None:
+        return None, "", ""
+    return response.status, *_google_error(response)
+
+
+def _google_later(status: int | None, error: str) -> bool:
+    """Whether a Google answer says "later" (:data:`_GOOGLE_LATER_STATUSES`, :data:`_GOOGLE_LATER_ERRORS`)."""
+    return status in _GOOGLE_LATER_STATUSES or error in _GOOGLE_LATER_ERRORS
+
+
+def _sign_blob_text(exc: BaseException) -> tuple[int | None, str] | None:
+    """The fallback without google-auth's frame: (the ``"code"``, the ``"status"``) of the IAM error body that a
+    :data:`SIGN_BLOB_REFUSED` text quotes (``(None, "")``: it quotes none); None when it is no such text."""
+    from google.auth.exceptions import TransportError
+
+    text = str(exc)
+    if not (isinstance(exc, TransportError) and text.startswith(SIGN_BLOB_REFUSED)):
+        return None
+    code = re.search(r'"code":\s*(\d{3})', text)
+    status = re.search(r'"status":\s*"([A-Z_]+)"', text)
+    return (int(code.group(1)) if code else None), (status.group(1) if status else "")
+
+
+def _sign_blob_answer(exc: BaseException) -> str:
+    """What IAM's answer to signBlob (google-auth 2.62.2 ``iam.py``, an answer neither 200 nor one it retries) says:
+    ``"refused"`` (401/403: ``PERMISSION_DENIED``, ``ACCESS_TOKEN_SCOPE_INSUFFICIENT``), ``"missing"`` (404
+    ``NOT_FOUND``: no such service account), ``"later"`` (:func:`_google_later`), ``"other"``; ``""`` when no
+    signBlob answer is in ``exc``'s ``__cause__`` chain. Read from the raising frame (:func:`_google_frame`), else the
+    text (:data:`SIGN_BLOB_REFUSED`: a body without a code counts as a refusal)."""
+    iam = _GOOGLE_ANSWERING[("google.auth.iam", "_make_signing_request")]
+    _, retried, response = _google_answered(exc)
+    if response is not None and retried is iam:
+        status, error = response.status, _google_error(response)[0]
+        if status == 200 or status in retried:
+            return ""
+    else:
+        seen: BaseException | None = exc
+        quoted = None
+        for _ in range(8):
+            if seen is None or (quoted := _sign_blob_text(seen)) is not None:
+                break
+            seen = seen.__cause__
+        if quoted is None:
+            return ""
+        status, error = quoted
+        if status is None and not error:
+            return "refused"
+    if _google_later(status, error):
+        return "later"
+    if status in _GOOGLE_REFUSED_STATUSES or error in _GOOGLE_REFUSED_ERRORS:
+        return "refused"
+    if status == 404 or error == "NOT_FOUND":
+        return "missing"
+    return "other"
 
 
 def _sign_blob_refused(exc: BaseException) -> bool:
-    """Whether IAM refused signBlob (google-auth 2.62.2 ``iam.py``): an answer neither 200 nor one it retries, read
-    from the raising frame (:func:`_google_frame`); without that frame, the text (:data:`SIGN_BLOB_REFUSED`)."""
-    from google.auth.exceptions import TransportError
+    """Whether IAM refused signBlob: 401/403 (:func:`_sign_blob_answer`); not a rate limit, nor a missing account."""
+    return _sign_blob_answer(exc) == "refused"
 
-    retried, response = _google_frame(exc)
-    status = getattr(response, "status", None)
-    if isinstance(status, int) and retried is _GOOGLE_ANSWERING[("google.auth.iam", "_make_signing_request")]:
-        return status != 200 and status not in retried
-    return isinstance(exc, TransportError) and str(exc).startswith(SIGN_BLOB_REFUSED)
+
+def _google_account(exc: BaseException) -> str:
+    """The service account google-auth asked about when it raised ``exc`` (or one in its ``__cause__`` chain): the
+    ``url`` of ``iam.py``'s (``serviceAccounts/<email>:signBlob``) or ``_metadata.py``'s
+    (``service-accounts/<name>/``) raising frame; ``""`` when none is known."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        tb = seen.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        url = tb.tb_frame.f_locals.get("url") if tb is not None else None
+        if isinstance(url, str):
+            found = re.search(r"serviceAccounts/([^/:]+)[:/]|service-accounts/([^/]+)/", url)
+            if found:
+                return found.group(1) or found.group(2)
+        seen = seen.__cause__
+    return ""
 
 
 def _google_transient(exc: BaseException) -> bool:
     """Whether google-auth failed because the transport failed underneath, which a retry may cure: a
     ``requests`` exception (or an OSError) somewhere in the ``__cause__`` chain (google-auth 2.62.2
     ``transport/requests.py`` wraps it in a TransportError; ``compute_engine/credentials.py`` wraps that in a
-    RefreshError), a ``RefreshError(retryable=True)`` (``oauth2/_client.py``: the token endpoint's 5xx), or
-    retries of 5xx answers exhausted. Not a TransportError of an answer: signBlob refused (``iam.py``), a
-    metadata server's 403/404 (``compute_engine/_metadata.py``) are no reason to retry."""
+    RefreshError), a ``RefreshError(retryable=True)`` (``oauth2/_client.py``: the token endpoint's 5xx), retries
+    of 5xx answers exhausted, or an answer that says "later" (:func:`_google_later`: a 429 IAM does not retry).
+    Not a TransportError of another answer: signBlob refused (``iam.py``), a metadata server's 403/404
+    (``compute_engine/_metadata.py``) are no reason to retry."""
     import requests
 
     seen: BaseException | None = exc
@@ -863,10 +960,12 @@ def _google_transient(exc: BaseException) -> bool:
             return True
         retried, response = _google_frame(seen)
         status = getattr(response, "status", None)
-        if isinstance(status, int):  # google-auth's answer: a status it retries, until it gave up
-            if retried is not None and status in retried:
+        if isinstance(status, int):  # google-auth's answer: a status it retries, until it gave up; or "later"
+            if (retried is not None and status in retried) or _google_later(status, _google_error(response)[0]):
                 return True
         elif any(text in str(seen) for text in _GOOGLE_RETRIES_EXHAUSTED):  # the fallback: its text
+            return True
+        elif _sign_blob_answer(seen) == "later":  # the fallback: the body its text quotes
             return True
         seen = seen.__cause__
     return False
@@ -894,13 +993,43 @@ def _google_setup_failure(exc: BaseException) -> BaseException | None:
     return None
 
 
+def _cut(text: str, limit: int = 200) -> str:
+    """``text`` on one line, at most ``limit`` characters, cut at a word boundary (then ``…``), not mid-word."""
+    line = one_line(text)
+    if len(line) <= limit:
+        return line
+    head = line[:limit]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,;:") + " …"
+
+
+def _google_said(exc: BaseException) -> str:
+    """`` (HTTP 429 RESOURCE_EXHAUSTED, RATE_LIMIT_EXCEEDED)``: Google's answer in ``exc`` (:func:`_google_answer`),
+    ``""`` when none is known."""
+    status, error, reason = _google_answer(exc)
+    if status is None:
+        return ""
+    return " (HTTP " + " ".join(str(part) for part in (status, error) if part) + (f", {reason}" if reason else "") + ")"
+
+
 def _google_unreachable(route: str, client_id: str, exc: BaseException) -> str:
     """The line for google-auth failing because its transport did (:func:`_google_transient`): the token
-    endpoint, the metadata server or IAM did not answer (a reset, a timeout, 5xx), which a retry may cure; the
-    credentials are not the problem."""
+    endpoint, the metadata server or IAM did not answer (a reset, a timeout, 5xx) or asked to come back later (a
+    429 rate limit), which a retry may cure; the credentials are not the problem."""
     target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
     return (f"could not reach Google's token endpoint, metadata server or IAM for {target}: "
-            f"{one_line(str(exc))[:200]}; retry")
+            f"{_cut(str(exc))}{_google_said(exc)}; retry")
+
+
+def _google_account_missing(route: str, client_id: str, exc: BaseException) -> str:
+    """The line for IAM or the metadata server answering 404 ``NOT_FOUND`` about the service account kfp's token is
+    for (:func:`_sign_blob_answer`): it does not exist (deleted, a typo in the key file's project), which neither a
+    role nor a retry cures."""
+    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    account = _google_account(exc) or "of the credentials"
+    return (f"IAM has no service account {account} to sign kfp's ID token for {target}{_google_said(exc)} — fix: "
+            f"check that it exists (gcloud iam service-accounts describe {account}), or point "
+            "GOOGLE_APPLICATION_CREDENTIALS at an existing service account's key")
 
 
 def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
@@ -908,10 +1037,7 @@ def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
     2.17.0 ``auth.get_service_account_credentials`` signs the ID token's JWT with ``google.auth.iam.Signer`` as
     the service account itself, which needs ``iam.serviceAccounts.signBlob`` on it."""
     target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
-    status, error, reason = _google_answer(exc)
-    answer = " ".join(str(part) for part in (status, error) if part) + (f", {reason}" if reason else "")
-    said = f" (HTTP {answer})" if status is not None else ""
-    return (f"IAM refused to sign kfp's ID token for {target}: {one_line(str(exc))[:200]}{said} — fix: grant the "
+    return (f"IAM refused to sign kfp's ID token for {target}: {_cut(str(exc))}{_google_said(exc)} — fix: grant the "
             "service account roles/iam.serviceAccountTokenCreator on itself (gcloud iam service-accounts "
             "add-iam-policy-binding SA --member serviceAccount:SA --role roles/iam.serviceAccountTokenCreator); "
             "the VM or node also needs the https://www.googleapis.com/auth/iam (or cloud-platform) scope")
@@ -1855,8 +1981,11 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                             "certificate files") from exc
                     if _google_transient(exc):  # the token endpoint, metadata server or IAM did not answer
                         raise PlatformError(_google_unreachable(route, client_id or "", exc)) from exc
-                    if _sign_blob_refused(exc):
+                    answer = _sign_blob_answer(exc)
+                    if answer == "refused":
                         raise ConfigError(_google_sign_refused(route, client_id or "", exc)) from exc
+                    if answer == "missing":
+                        raise ConfigError(_google_account_missing(route, client_id or "", exc)) from exc
                     raise ConfigError(_google_auth_failed(route, client_id or "", exc)) from exc
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
