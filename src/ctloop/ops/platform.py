@@ -761,7 +761,7 @@ def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth, why: s
         source = (f"no token: kfp got no ID token for {target}: the Application Default Credentials are user "
                   f"credentials; IAP needs a service account{_oauth_app_fix(', or ')}")
     elif not token:
-        source = f"no token: kfp found no Google credentials for {target}" + (f" ({why[:200]})" if why else "")
+        source = f"no token: kfp found no Google credentials for {target}" + (f" ({_cut(why)})" if why else "")
     elif route == "iap":
         source = f"the Google ID token kfp got for {target}"
     else:
@@ -1990,6 +1990,10 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
             if route:
+                token = config.api_key.get("authorization") or ""
+                failed = next((e for e in getattr(logged, "errors", ()) if isinstance(e, GoogleAuthError)), None)
+                if not token and failed is not None and _google_transient(failed):  # kfp logged it and sent none
+                    raise PlatformError(_google_unreachable(route, client_id or "", failed)) from failed
                 why = next((m[len(GCP_TOKEN_FAILED):] for m in logged if m.startswith(GCP_TOKEN_FAILED)), "")
                 self.ctloop_auth = _google_auth(route, client_id or "", config.api_key.get("authorization") or "", auth,
                                                 why=why)
@@ -2238,7 +2242,21 @@ def quiet_kfp_client() -> None:
         root.addFilter(_KfpLogFilter())
 
 
-_KFP_INTERACTIVE = frozenset({"get_auth_code"})  # kfp 2.17.0 auth.py: the loopback OAuth flow's prompts
+#: kfp 2.17.0's functions whose root-logger records ctloop's own line replaces (:class:`_KfpLogFilter`): ``auth.py``
+#: ``get_gcp_access_token``, ``client.py`` ``_get_config_with_default_credentials``, ``set_volume_credentials.py``
+#: ``_get_token`` (the token reads of ``refresh_api_key_hook``). Any other record passes: the interactive OAuth
+#: flow's prompts (``auth.py`` ``get_auth_code``), and whatever a later kfp logs from a function not named here
+_KFP_DROPPED = frozenset({"get_gcp_access_token", "_get_config_with_default_credentials", "_get_token"})
+
+
+class _KfpLogs(list):
+    """What :func:`kfp_logs_dropped` collected: the messages, one line each; ``errors``: the exceptions the records
+    carried as their first argument (``auth.py`` ``logging.warning('Failed to get GCP access token: %s', e)``:
+    google-auth's, whose kind a text cut by kfp's ``%s`` no longer tells)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[BaseException] = []
 
 
 class _KfpLogFilter(logging.Filter):
@@ -2250,14 +2268,18 @@ class _KfpLogFilter(logging.Filter):
     without credentials...``: printed by ``basicConfig``'s handler as ``WARNING:root:...`` before ctloop's one
     ``error:`` line; ``set_volume_credentials.py`` ``Failed to read a token from file``. Not the interactive OAuth
     flow's (``auth.py`` ``get_auth_code``: ``User pressed CTRL+C. See instructions below.``), addressed to the person
-    at the terminal. A filter on the logger, not a handler's: a record it drops reaches no handler."""
+    at the terminal, nor any other (:data:`_KFP_DROPPED` names the ones dropped). A filter on the logger, not a
+    handler's: a record it drops reaches no handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         sink = _KFP_LOGS.get()
-        if (sink is None or record.name != "root" or record.funcName in _KFP_INTERACTIVE
+        if (sink is None or record.name != "root" or record.funcName not in _KFP_DROPPED
                 or not _from_kfp_client(record.pathname)):
             return True
         sink.append(one_line(record.getMessage()))
+        first = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        if isinstance(first, BaseException) and isinstance(sink, _KfpLogs):
+            sink.errors.append(first)
         return False
 
 
@@ -2293,14 +2315,23 @@ def kfp_prints_dropped() -> Iterator[list[str]]:
 @contextmanager
 def kfp_logs_dropped() -> Iterator[list[str]]:
     """Inside: what the ``kfp.client`` package logs on the root logger in this thread/context is collected, not
-    handled (:class:`_KfpLogFilter`); yields the messages, one line each."""
+    handled (:class:`_KfpLogFilter`); yields the messages, one line each (:class:`_KfpLogs`). kfp logs with
+    ``logging.warning()``, which runs ``basicConfig()`` (a stderr handler, kept for good) on a root logger without
+    handlers before the filter sees the record: a NullHandler is there for the call, removed after, so later
+    records (urllib3's ``Retrying ...``) do not print as ``WARNING:urllib3...``."""
     quiet_kfp_client()
-    messages: list[str] = []
+    messages = _KfpLogs()
     token = _KFP_LOGS.set(messages)
+    root = logging.getLogger()
+    placeholder = logging.NullHandler() if not root.handlers else None
+    if placeholder is not None:
+        root.addHandler(placeholder)
     try:
         yield messages
     finally:
         _KFP_LOGS.reset(token)
+        if placeholder is not None:
+            root.removeHandler(placeholder)
 
 
 def _kubeconfig_failed() -> ConfigError:
