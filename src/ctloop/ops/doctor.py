@@ -2191,7 +2191,28 @@ class Doctor:
         if ca_gap:
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
                          f"{ca_fix} (docs/operations.md, From a KFP task)")
+        if (install := self._install_namespace_gap(data or {}, ns)) is not None:
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}; {install[0]}", install[1])
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
+
+    def _install_namespace_gap(self, data: dict[str, str], ns: str) -> tuple[str, str] | None:
+        """(message, fix) when ctloop-settings' ``KFP_INSTALL_NAMESPACE`` (``data``) names another namespace than the
+        one doctor was told KFP is installed in (``-f``'s ``kfp.install_namespace``, ``--kfp-namespace``):
+        ``trigger_training`` finds KFP without a host where the ConfigMap says (``CTLOOP_KFP_INSTALL_NAMESPACE``,
+        :func:`ctloop.ops.platform.install_namespace`), not where ctloop.yaml does; None when they agree or either is
+        unset."""
+        given, value = self.opts.kfp_namespace, (data.get("KFP_INSTALL_NAMESPACE") or "").strip()
+        if not given or not value or given == value:
+            return None
+        from ctloop.ops.settings import DEFAULT_SETTINGS as S
+
+        name = self.opts.kfp_namespace_name or INSTALL_NAMESPACE_KEY
+        patch = json.dumps({"data": {"KFP_INSTALL_NAMESPACE": given}}, separators=(",", ":"))
+        return (f"{S.config_map}' KFP_INSTALL_NAMESPACE is {value!r} but {name} is {given!r}: trigger_training looks "
+                f"for KFP in {value} when its kfp_host is empty (ctloop-settings, not ctloop.yaml, is what a task "
+                "reads)",
+                f"kubectl -n {ns} patch configmap {S.config_map} --type merge -p {shlex.quote(patch)}, or correct "
+                f"{name} if ctloop-settings is right")
 
     def _kfp_ca_gap(self, data: dict[str, str], ns: str, present: list[str],
                     unreadable: list[str]) -> tuple[str, str]:
