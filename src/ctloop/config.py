@@ -1432,9 +1432,12 @@ class KfpConfig(Section):
                     example="https://kfp.example.com/pipeline", check=http_url)
     namespace: str = opt("", "Multi-user Kubeflow: the profile namespace.", example="team-credit", check=k8s_namespace)
     experiment: str = opt("ctloop", "KFP experiment that holds the runs.", check=not_blank)
-    install_namespace: str = opt("", "The namespace KFP is installed in, where it is found without a host (the "
-                                 "kubeconfig API proxy, the in-cluster service); empty = KFP_INSTALL_NAMESPACE, else "
-                                 "kubeflow. Not the profile (namespace).", example="kfp-system", check=k8s_namespace)
+    install_namespace: str = opt("", "The namespace KFP is installed in, where ctloop apply and ctloop doctor -f find "
+                                 "it without a host (the kubeconfig API proxy; the in-cluster service when ctloop "
+                                 "apply runs in a pod); empty = KFP_INSTALL_NAMESPACE, else kubeflow. Not the profile "
+                                 "(namespace). trigger_training (a task) reads ctloop-settings' KFP_INSTALL_NAMESPACE "
+                                 "instead (doctor warns when the two differ).", example="kfp-system",
+                                 check=k8s_namespace)
 
 
 SECTIONS: tuple[type[Section], ...] = (DataConfig, TrainingConfig, GateConfig, DriftConfig, RolloutConfig,

@@ -125,4 +125,5 @@ def test_kfp_not_found_in_cluster_names_kfp_install_namespace(kfp_env, monkeypat
     assert line.startswith("cannot reach KFP at ") and "ml-pipeline.kubeflow.svc.cluster.local:8888" in line, line
     assert line.endswith("— fix: KFP is looked for in namespace kubeflow: if it is installed elsewhere (kubectl get "
                          "svc -A -l app=ml-pipeline), set KFP_INSTALL_NAMESPACE to that namespace (in a task: the key "
-                         "of ctloop-settings), or give --host (kfp_host) the KFP URL"), line
+                         "of ctloop-settings; or kfp.install_namespace (ctloop apply -f, ctloop doctor -f), ctloop "
+                         "doctor --kfp-namespace), or give --host (kfp_host) the KFP URL"), line

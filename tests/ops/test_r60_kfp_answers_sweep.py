@@ -110,23 +110,43 @@ def env(monkeypatch, tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("at", [1, 3], ids=["first", "midway"])
-@pytest.mark.parametrize("answer", sorted(ANSWERS))
-@pytest.mark.parametrize("command", ["runs", "upload", "schedule", "trigger", "apply"])
-def test_one_line_exit_2_no_traceback(env, capsys, command, answer, at):
-    with KfpApiDouble(tokens={"t": "ok"}) as double:
-        proxy, seen = _failing_proxy(double.root_url, answer, at)
-        try:
-            code = main(_argv(command, proxy.url, env))
-        finally:
-            proxy.close()
+@pytest.fixture(scope="module")
+def double():
+    """One KFP API double for the sweep: every command reaches KFP through ``Platform._call``, and what earlier cases
+    created there (pipelines, versions, runs) is what a real KFP holds too."""
+    with KfpApiDouble(tokens={"t": "ok"}) as kfp:
+        yield kfp
+
+
+def _one_line(env, capsys, double, command: str, answer: str, at: int) -> None:
+    proxy, seen = _failing_proxy(double.root_url, answer, at)
+    try:
+        code = main(_argv(command, proxy.url, env))
+    finally:
+        proxy.close()
     out, err = capsys.readouterr()
-    if seen[0] < at:  # the command made fewer calls: it ended before the failure (not this case)
-        pytest.skip(f"{command} made {seen[0]} call(s) after healthz")
+    assert seen[0] >= at, f"{command} made {seen[0]} call(s) after healthz: the answer was never given"
     lines = [line for line in err.splitlines() if not line.startswith("warning: ")]
     assert code == 2, (code, out, err)
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert "Traceback" not in err and "Traceback" not in out, err
+
+
+@pytest.mark.parametrize("at", [1, 3], ids=["first", "midway"])
+@pytest.mark.parametrize("answer", sorted(ANSWERS))
+def test_every_answer_first_and_midway_is_one_line_exit_2(env, capsys, double, answer, at):
+    """Through ``ctloop schedule``, which makes the most calls (lookups, an upload, the recurring run): the answer on
+    its first call after healthz and on its third."""
+    _one_line(env, capsys, double, "schedule", answer, at)
+
+
+@pytest.mark.parametrize("command, answer", [
+    ("runs", "401-jwt-expired"), ("upload", "503-envoy"), ("trigger", "200-cut-short"), ("apply", "302-login"),
+    ("runs", "200-sign-in"), ("apply", "403-kfp"),
+])
+def test_each_command_is_one_line_exit_2(env, capsys, double, command, answer):
+    """Every command shares ``Platform._call`` (swept above through ``schedule``): one answer or two each."""
+    _one_line(env, capsys, double, command, answer, 1)
 
 
 def _line(env, capsys, command: str, answer: str, at: int) -> str:

@@ -80,7 +80,8 @@ def test_iam_refusing_sign_blob_is_told_by_its_answer(kfp_env, monkeypatch, rewo
 
 @pytest.mark.parametrize("reworded", [False, True], ids=["as-2.62.2", "reworded"])
 def test_iam_failing_until_retries_run_out_is_transient(kfp_env, monkeypatch, reworded):
-    """google-auth retries 500/502/503/504 three times (about 3 s of backoff), then gives up."""
+    """google-auth retries 500/502/503/504 three times (about 3 s of backoff, not slept here), then gives up."""
+    monkeypatch.setattr("google.auth._exponential_backoff.time.sleep", lambda _: None)
     if reworded:
         _reworded(monkeypatch, "google.auth.iam")
     failing = {"error": {"code": 503, "message": "The service is currently unavailable.", "status": "UNAVAILABLE"}}

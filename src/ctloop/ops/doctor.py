@@ -96,7 +96,7 @@ from typing import Any
 
 from ctloop.config import K8S_SUBDOMAIN
 from ctloop.errors import ConfigError, CtloopError, ServingError
-from ctloop.ops.platform import HOST_ENV, KFP_TOKEN_AUDIENCE
+from ctloop.ops.platform import HOST_ENV, INSTALL_NAMESPACE_KEY, KFP_TOKEN_AUDIENCE
 from ctloop.ops.platform import shown_install_namespace as kfp_namespace
 from ctloop.serving.isvc import (
     DOMAIN_CONFIG,
@@ -438,6 +438,32 @@ def _sets_omp_everywhere(pd: dict) -> bool:
     return sets and not selector_error(selector) and (selects(selector, {}) or selects(selector, STEP_POD_LABELS))
 
 
+def omp_values(platform: Any = None) -> list[str]:
+    """The ``OMP_NUM_THREADS`` values ctloop's steps (``ctloop.config.STEPS``) are compiled with, in order: each
+    step's from its CPU after ``platform.resources`` (``ctloop.ops.settings.task_env_entries``; None: the
+    defaults)."""
+    from ctloop.config import STEPS
+    from ctloop.ops.settings import DEFAULT_SETTINGS, OMP_THREADS_ENV, task_env_entries
+
+    values = {entry[1].get("value") for step in STEPS
+              if (entry := task_env_entries(step, DEFAULT_SETTINGS, platform).get(OMP_THREADS_ENV))}
+    return sorted((v for v in values if isinstance(v, str)), key=int)
+
+
+def _omp_value(pd: dict) -> Any:
+    """The ``OMP_NUM_THREADS`` value PodDefault ``pd`` sets (None: none, or from a reference)."""
+    from ctloop.ops.settings import OMP_THREADS_ENV
+
+    return next((item.get("value") for item in (pd.get("spec") or {}).get("env") or []
+                 if isinstance(item, dict) and item.get("name") == OMP_THREADS_ENV), None)
+
+
+def _quoted(values: list[str]) -> str:
+    """``'1', '2' and '4'``."""
+    shown = [repr(v) for v in values]
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
 def task_env_clashes(pod_defaults: list[dict], task_env: Mapping[str, tuple[str, dict]]) -> list[str]:
     """The env entries ``pod_defaults`` (all selecting one task's pod) set otherwise than the task has them
     (``task_env``: name -> (where it comes from, the entry KFP's driver writes into the pod),
@@ -614,6 +640,8 @@ class DoctorOptions:
     # where KFP is installed (ctloop.yaml kfp.install_namespace, --kfp-namespace); empty: KFP_INSTALL_NAMESPACE, else
     # the default (ctloop.ops.platform.install_namespace)
     kfp_namespace: str = ""
+    # the setting kfp_namespace came from, for messages: "--kfp-namespace", "kfp.install_namespace" (empty: the latter)
+    kfp_namespace_name: str = ""
 
 
 def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
@@ -642,6 +670,7 @@ def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
         kserve_config_namespace=kserve_config,
         platform=spec.platform,
         kfp_namespace=spec.kfp.install_namespace,
+        kfp_namespace_name=INSTALL_NAMESPACE_KEY if spec.kfp.install_namespace else "",
     )
     for key, value in overrides.items():
         if value not in (None, "", [], ()):
@@ -875,6 +904,7 @@ class Doctor:
                 kubeconfig=kube_file,
                 context=o.context,
                 install_namespace=o.kfp_namespace,
+                install_name=o.kfp_namespace_name or INSTALL_NAMESPACE_KEY,
             )
         finally:
             self._set_backend(self.platform.backend if self.platform is not None else None)
@@ -2076,7 +2106,9 @@ class Doctor:
                     clashes = task_env_clashes(chosen, task_env)
                     # one that selects pods without the access label applies to every step's pod, whose
                     # OMP_NUM_THREADS is compiled from its own CPU: no value of it equals them all
-                    everywhere = sorted(pd_name(pd) for pd in items if _sets_omp_everywhere(pd))
+                    compiled = omp_values(self.opts.platform)
+                    everywhere = sorted(pd_name(pd) for pd in items if _sets_omp_everywhere(pd)
+                                        and not (len(compiled) == 1 and _omp_value(pd) == compiled[0]))
                     gap = pipelines_token_gap(chosen, SA_TOKEN_ENV, SA_TOKEN_PATH) if chosen else ""
                     if invalid:  # the webhook refuses every pod of the namespace: nothing runs there
                         refused = (f"PodDefault {invalid[0][0]}'s selector does not convert ({invalid[0][1]}): "
@@ -2097,8 +2129,10 @@ class Doctor:
                         one = len(everywhere) == 1
                         refused = (f"PodDefault {', '.join(everywhere)} set{'s' if one else ''} env OMP_NUM_THREADS "
                                    f"and {'its selector selects' if one else 'their selectors select'} pods without "
-                                   f"{label} in {ns} too: ctloop's tasks each set it from their own CPU ('1' and '2' "
-                                   "in one compiled pipeline), and Kubeflow's admission webhook refuses a pod whose "
+                                   f"{label} in {ns} too: ctloop's tasks each set it from their own CPU "
+                                   f"({_quoted(compiled)} across ctloop's compiled pipelines"
+                                   f"{'' if self.opts.platform is not None else '; the default resources assumed: no -f'}"
+                                   "), and Kubeflow's admission webhook refuses a pod whose "
                                    "env entry differs from a selecting PodDefault's (main.go mergeEnv), so the steps "
                                    "of another value cannot start" + self._assumed_profile(ns, acts))
                         refused_fix = (f"drop OMP_NUM_THREADS from PodDefault {', '.join(everywhere)} (no value "
@@ -2187,7 +2221,28 @@ class Doctor:
         if ca_gap:
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
                          f"{ca_fix} (docs/operations.md, From a KFP task)")
+        if (install := self._install_namespace_gap(data or {}, ns)) is not None:
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}; {install[0]}", install[1])
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
+
+    def _install_namespace_gap(self, data: dict[str, str], ns: str) -> tuple[str, str] | None:
+        """(message, fix) when ctloop-settings' ``KFP_INSTALL_NAMESPACE`` (``data``) names another namespace than the
+        one doctor was told KFP is installed in (``-f``'s ``kfp.install_namespace``, ``--kfp-namespace``):
+        ``trigger_training`` finds KFP without a host where the ConfigMap says (``CTLOOP_KFP_INSTALL_NAMESPACE``,
+        :func:`ctloop.ops.platform.install_namespace`), not where ctloop.yaml does; None when they agree or either is
+        unset."""
+        given, value = self.opts.kfp_namespace, (data.get("KFP_INSTALL_NAMESPACE") or "").strip()
+        if not given or not value or given == value:
+            return None
+        from ctloop.ops.settings import DEFAULT_SETTINGS as S
+
+        name = self.opts.kfp_namespace_name or INSTALL_NAMESPACE_KEY
+        patch = json.dumps({"data": {"KFP_INSTALL_NAMESPACE": given}}, separators=(",", ":"))
+        return (f"{S.config_map}' KFP_INSTALL_NAMESPACE is {value!r} but {name} is {given!r}: trigger_training looks "
+                f"for KFP in {value} when its kfp_host is empty (ctloop-settings, not ctloop.yaml, is what a task "
+                "reads)",
+                f"kubectl -n {ns} patch configmap {S.config_map} --type merge -p {shlex.quote(patch)}, or correct "
+                f"{name} if ctloop-settings is right")
 
     def _kfp_ca_gap(self, data: dict[str, str], ns: str, present: list[str],
                     unreadable: list[str]) -> tuple[str, str]:

@@ -115,6 +115,8 @@ CA_FILE_ENV = "KFP_CA_FILE"
 # API-server proxy api/v1/namespaces/<it>/services/ml-pipeline:http/proxy elsewhere; never the profile
 INSTALL_NAMESPACE = "kubeflow"
 INSTALL_NAMESPACE_ENV = "KFP_INSTALL_NAMESPACE"
+#: ctloop.yaml's key of where KFP is installed (ctloop.config's ``kfp.install_namespace``), as messages name it
+INSTALL_NAMESPACE_KEY = "kfp.install_namespace"
 # ... and both in a KFP task (ctloop-settings keys KFP_CA_FILE, KFP_INSTALL_NAMESPACE: ctloop.ops.settings), under
 # ctloop's own names: a profile's PodDefault for notebooks may set KFP_CA_FILE, and Kubeflow's admission webhook
 # refuses a pod whose env differs from a selecting PodDefault's on a name (admission-webhook main.go mergeEnv)
@@ -670,7 +672,7 @@ class KfpAuth:
     # where KFP is installed as a setting gave it (ctloop.yaml kfp.install_namespace, doctor --kfp-namespace), checked
     # by kfp_inputs; empty: the environment's, else kubeflow (:func:`install_namespace`)
     install_namespace: str = ""
-    install_name: str = ""  # the setting it came from: "kfp.install_namespace", "--kfp-namespace"
+    install_name: str = ""  # the setting it came from: INSTALL_NAMESPACE_KEY, "--kfp-namespace"
 
 
 def resolve_ca_file(ca_file: str = "", *, environment: bool = True, ca_name: str = "--ca-file") -> tuple[str, str]:
@@ -726,7 +728,7 @@ def sa_token_path() -> str:
     return os.environ.get(SA_TOKEN_ENV) or SA_TOKEN_PATH
 
 
-def install_namespace(given: str = "", given_name: str = "kfp.install_namespace") -> str:
+def install_namespace(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) -> str:
     """The namespace KFP is installed in, where ``kfp.Client`` finds it without a host: ``given`` (ctloop.yaml's
     ``kfp.install_namespace``, ``ctloop doctor --kfp-namespace``: ``given_name`` names it), else
     :data:`TASK_INSTALL_NAMESPACE_ENV` (a task's from ctloop-settings, which wins over a ``KFP_INSTALL_NAMESPACE`` a
@@ -763,7 +765,7 @@ def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth, why: s
         source = (f"no token: kfp got no ID token for {target}: the Application Default Credentials are user "
                   f"credentials; IAP needs a service account{_oauth_app_fix(', or ')}")
     elif not token:
-        source = f"no token: kfp found no Google credentials for {target}" + (f" ({why[:200]})" if why else "")
+        source = f"no token: kfp found no Google credentials for {target}" + (f" ({_cut(why)})" if why else "")
     elif route == "iap":
         source = f"the Google ID token kfp got for {target}"
     else:
@@ -796,61 +798,158 @@ _GOOGLE_ANSWERING = {
 }
 
 
+#: Google's answers that say "later", not "no" (google.rpc.Code): a rate limit (google-auth 2.62.2 ``iam.py`` does not
+#: retry 429 ``RESOURCE_EXHAUSTED``/``RATE_LIMIT_EXCEEDED``), a request timeout, ``UNAVAILABLE``
+_GOOGLE_LATER_STATUSES = frozenset({408, 429})
+_GOOGLE_LATER_ERRORS = frozenset({"RESOURCE_EXHAUSTED", "UNAVAILABLE"})
+#: IAM refusing the caller (only these are "grant roles/iam.serviceAccountTokenCreator")
+_GOOGLE_REFUSED_STATUSES = frozenset({401, 403})
+_GOOGLE_REFUSED_ERRORS = frozenset({"PERMISSION_DENIED", "UNAUTHENTICATED"})
+
+
 def _google_frame(exc: BaseException) -> tuple[frozenset[int] | None, Any]:
-    """(the statuses it retries, the local ``response``) of the frame that raised ``exc`` when that is one of
+    """(the statuses it retries, the answer) of the frame that raised ``exc`` when that is one of
     :data:`_GOOGLE_ANSWERING`; ``(None, None)`` otherwise (raised elsewhere, or before any answer). google-auth gives
-    these TransportErrors no status of their own: the raising frame, kept by ``exc.__traceback__``, has it."""
+    these TransportErrors no status of their own: the answer is the exception's second argument where google-auth
+    passes it (2.62.2 ``compute_engine/_metadata.py`` ``get``, lines 406-412), else the raising frame's local
+    ``response``, kept by ``exc.__traceback__``."""
+    args = getattr(exc, "args", ())
+    given = args[1] if len(args) > 1 and isinstance(getattr(args[1], "status", None), int) else None
     tb = exc.__traceback__
     if tb is None:
-        return None, None
+        return None, given
     while tb.tb_next is not None:
         tb = tb.tb_next
     code = tb.tb_frame.f_code
     retried = _GOOGLE_ANSWERING.get((tb.tb_frame.f_globals.get("__name__", ""), code.co_name))
     if retried is None:
-        return None, None
-    return retried, tb.tb_frame.f_locals.get("response")
+        return None, given
+    return retried, given if given is not None else tb.tb_frame.f_locals.get("response")
 
 
-def _google_answer(exc: BaseException) -> tuple[int | None, str, str]:
-    """``(HTTP status, the JSON error's status, its reason)`` of the answer google-auth raised ``exc`` on
-    (:func:`_google_frame`): a Google API's error body ``{"error": {"code", "status", "details": [{"reason"}]}}``
-    (older ones: ``"errors": [{"reason"}]``); ``(None, "", "")`` when no such frame raised it (the text decides)."""
-    _, response = _google_frame(exc)
-    status = getattr(response, "status", None)
-    if not isinstance(status, int):
-        return None, "", ""
+def _google_answered(exc: BaseException) -> tuple[BaseException | None, frozenset[int] | None, Any]:
+    """(the exception, the statuses its frame retries, the answer) of the first in ``exc``'s ``__cause__`` chain that
+    google-auth raised on an HTTP answer (:func:`_google_frame`); ``(None, None, None)`` when none did."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        retried, response = _google_frame(seen)
+        if isinstance(getattr(response, "status", None), int):
+            return seen, retried, response
+        seen = seen.__cause__
+    return None, None, None
+
+
+def _google_error(response: Any) -> tuple[str, str]:
+    """(the JSON error's status, its reason) of a Google API's answer ``{"error": {"code", "status", "details":
+    [{"reason"}]}}`` (older ones: ``"errors": [{"reason"}]``); ``("", "")`` when the body is no such error."""
     data = getattr(response, "data", b"")
     try:
         error = json.loads(data.decode("utf-8") if isinstance(data, bytes) else str(data)).get("error")
     except (ValueError, AttributeError):
         error = None
     if not isinstance(error, dict):
-        return status, "", ""
+        return "", ""
     reasons = [item.get("reason") for key in ("details", "errors") for item in error.get(key) or []
                if isinstance(item, dict) and isinstance(item.get("reason"), str)]
-    return status, str(error.get("status") or "") if isinstance(error.get("status"), str) else "", (reasons or [""])[0]
+    return str(error.get("status") or "") if isinstance(error.get("status"), str) else "", (reasons or [""])[0]
+
+
+def _google_answer(exc: BaseException) -> tuple[int | None, str, str]:
+    """``(HTTP status, the JSON error's status, its reason)`` of the answer google-auth raised ``exc`` (or one in its
+    ``__cause__`` chain) on (:func:`_google_answered`, :func:`_google_error`); ``(None, "", "")`` when no such answer
+    is known (the text decides)."""
+    _, _, response = _google_answered(exc)
+    if response is None:
+        return None, "", ""
+    return response.status, *_google_error(response)
+
+
+def _google_later(status: int | None, error: str) -> bool:
+    """Whether a Google answer says "later" (:data:`_GOOGLE_LATER_STATUSES`, :data:`_GOOGLE_LATER_ERRORS`)."""
+    return status in _GOOGLE_LATER_STATUSES or error in _GOOGLE_LATER_ERRORS
+
+
+def _sign_blob_text(exc: BaseException) -> tuple[int | None, str] | None:
+    """The fallback without google-auth's frame: (the ``"code"``, the ``"status"``) of the IAM error body that a
+    :data:`SIGN_BLOB_REFUSED` text quotes (``(None, "")``: it quotes none); None when it is no such text."""
+    from google.auth.exceptions import TransportError
+
+    text = str(exc)
+    if not (isinstance(exc, TransportError) and text.startswith(SIGN_BLOB_REFUSED)):
+        return None
+    code = re.search(r'"code":\s*(\d{3})', text)
+    status = re.search(r'"status":\s*"([A-Z_]+)"', text)
+    return (int(code.group(1)) if code else None), (status.group(1) if status else "")
+
+
+def _sign_blob_answer(exc: BaseException) -> str:
+    """What IAM's answer to signBlob (google-auth 2.62.2 ``iam.py``, an answer neither 200 nor one it retries) says:
+    ``"refused"`` (401/403: ``PERMISSION_DENIED``, ``ACCESS_TOKEN_SCOPE_INSUFFICIENT``), ``"missing"`` (404
+    ``NOT_FOUND``: no such service account), ``"later"`` (:func:`_google_later`), ``"other"``; ``""`` when no
+    signBlob answer is in ``exc``'s ``__cause__`` chain. Read from the raising frame (:func:`_google_frame`), else the
+    text (:data:`SIGN_BLOB_REFUSED`: a body without a code counts as a refusal)."""
+    iam = _GOOGLE_ANSWERING[("google.auth.iam", "_make_signing_request")]
+    _, retried, response = _google_answered(exc)
+    if response is not None and retried is iam:
+        status, error = response.status, _google_error(response)[0]
+        if status == 200 or status in retried:
+            return ""
+    else:
+        seen: BaseException | None = exc
+        quoted = None
+        for _ in range(8):
+            if seen is None or (quoted := _sign_blob_text(seen)) is not None:
+                break
+            seen = seen.__cause__
+        if quoted is None:
+            return ""
+        status, error = quoted
+        if status is None and not error:
+            return "refused"
+    if _google_later(status, error):
+        return "later"
+    if status in _GOOGLE_REFUSED_STATUSES or error in _GOOGLE_REFUSED_ERRORS:
+        return "refused"
+    if status == 404 or error == "NOT_FOUND":
+        return "missing"
+    return "other"
 
 
 def _sign_blob_refused(exc: BaseException) -> bool:
-    """Whether IAM refused signBlob (google-auth 2.62.2 ``iam.py``): an answer neither 200 nor one it retries, read
-    from the raising frame (:func:`_google_frame`); without that frame, the text (:data:`SIGN_BLOB_REFUSED`)."""
-    from google.auth.exceptions import TransportError
+    """Whether IAM refused signBlob: 401/403 (:func:`_sign_blob_answer`); not a rate limit, nor a missing account."""
+    return _sign_blob_answer(exc) == "refused"
 
-    retried, response = _google_frame(exc)
-    status = getattr(response, "status", None)
-    if isinstance(status, int) and retried is _GOOGLE_ANSWERING[("google.auth.iam", "_make_signing_request")]:
-        return status != 200 and status not in retried
-    return isinstance(exc, TransportError) and str(exc).startswith(SIGN_BLOB_REFUSED)
+
+def _google_account(exc: BaseException) -> str:
+    """The service account google-auth asked about when it raised ``exc`` (or one in its ``__cause__`` chain): the
+    ``url`` of ``iam.py``'s (``serviceAccounts/<email>:signBlob``) or ``_metadata.py``'s
+    (``service-accounts/<name>/``) raising frame; ``""`` when none is known."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        tb = seen.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        url = tb.tb_frame.f_locals.get("url") if tb is not None else None
+        if isinstance(url, str):
+            found = re.search(r"serviceAccounts/([^/:]+)[:/]|service-accounts/([^/]+)/", url)
+            if found:
+                return found.group(1) or found.group(2)
+        seen = seen.__cause__
+    return ""
 
 
 def _google_transient(exc: BaseException) -> bool:
     """Whether google-auth failed because the transport failed underneath, which a retry may cure: a
     ``requests`` exception (or an OSError) somewhere in the ``__cause__`` chain (google-auth 2.62.2
     ``transport/requests.py`` wraps it in a TransportError; ``compute_engine/credentials.py`` wraps that in a
-    RefreshError), a ``RefreshError(retryable=True)`` (``oauth2/_client.py``: the token endpoint's 5xx), or
-    retries of 5xx answers exhausted. Not a TransportError of an answer: signBlob refused (``iam.py``), a
-    metadata server's 403/404 (``compute_engine/_metadata.py``) are no reason to retry."""
+    RefreshError), a ``RefreshError(retryable=True)`` (``oauth2/_client.py``: the token endpoint's 5xx), retries
+    of 5xx answers exhausted, or an answer that says "later" (:func:`_google_later`: a 429 IAM does not retry).
+    Not a TransportError of another answer: signBlob refused (``iam.py``), a metadata server's 403/404
+    (``compute_engine/_metadata.py``) are no reason to retry."""
     import requests
 
     seen: BaseException | None = exc
@@ -865,10 +964,12 @@ def _google_transient(exc: BaseException) -> bool:
             return True
         retried, response = _google_frame(seen)
         status = getattr(response, "status", None)
-        if isinstance(status, int):  # google-auth's answer: a status it retries, until it gave up
-            if retried is not None and status in retried:
+        if isinstance(status, int):  # google-auth's answer: a status it retries, until it gave up; or "later"
+            if (retried is not None and status in retried) or _google_later(status, _google_error(response)[0]):
                 return True
         elif any(text in str(seen) for text in _GOOGLE_RETRIES_EXHAUSTED):  # the fallback: its text
+            return True
+        elif _sign_blob_answer(seen) == "later":  # the fallback: the body its text quotes
             return True
         seen = seen.__cause__
     return False
@@ -896,13 +997,43 @@ def _google_setup_failure(exc: BaseException) -> BaseException | None:
     return None
 
 
+def _cut(text: str, limit: int = 200) -> str:
+    """``text`` on one line, at most ``limit`` characters, cut at a word boundary (then ``…``), not mid-word."""
+    line = one_line(text)
+    if len(line) <= limit:
+        return line
+    head = line[:limit]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,;:") + " …"
+
+
+def _google_said(exc: BaseException) -> str:
+    """`` (HTTP 429 RESOURCE_EXHAUSTED, RATE_LIMIT_EXCEEDED)``: Google's answer in ``exc`` (:func:`_google_answer`),
+    ``""`` when none is known."""
+    status, error, reason = _google_answer(exc)
+    if status is None:
+        return ""
+    return " (HTTP " + " ".join(str(part) for part in (status, error) if part) + (f", {reason}" if reason else "") + ")"
+
+
 def _google_unreachable(route: str, client_id: str, exc: BaseException) -> str:
     """The line for google-auth failing because its transport did (:func:`_google_transient`): the token
-    endpoint, the metadata server or IAM did not answer (a reset, a timeout, 5xx), which a retry may cure; the
-    credentials are not the problem."""
+    endpoint, the metadata server or IAM did not answer (a reset, a timeout, 5xx) or asked to come back later (a
+    429 rate limit), which a retry may cure; the credentials are not the problem."""
     target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
     return (f"could not reach Google's token endpoint, metadata server or IAM for {target}: "
-            f"{one_line(str(exc))[:200]}; retry")
+            f"{_cut(str(exc))}{_google_said(exc)}; retry")
+
+
+def _google_account_missing(route: str, client_id: str, exc: BaseException) -> str:
+    """The line for IAM or the metadata server answering 404 ``NOT_FOUND`` about the service account kfp's token is
+    for (:func:`_sign_blob_answer`): it does not exist (deleted, a typo in the key file's project), which neither a
+    role nor a retry cures."""
+    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    account = _google_account(exc) or "of the credentials"
+    return (f"IAM has no service account {account} to sign kfp's ID token for {target}{_google_said(exc)} — fix: "
+            f"check that it exists (gcloud iam service-accounts describe {account}), or point "
+            "GOOGLE_APPLICATION_CREDENTIALS at an existing service account's key")
 
 
 def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
@@ -910,10 +1041,7 @@ def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
     2.17.0 ``auth.get_service_account_credentials`` signs the ID token's JWT with ``google.auth.iam.Signer`` as
     the service account itself, which needs ``iam.serviceAccounts.signBlob`` on it."""
     target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
-    status, error, reason = _google_answer(exc)
-    answer = " ".join(str(part) for part in (status, error) if part) + (f", {reason}" if reason else "")
-    said = f" (HTTP {answer})" if status is not None else ""
-    return (f"IAM refused to sign kfp's ID token for {target}: {one_line(str(exc))[:200]}{said} — fix: grant the "
+    return (f"IAM refused to sign kfp's ID token for {target}: {_cut(str(exc))}{_google_said(exc)} — fix: grant the "
             "service account roles/iam.serviceAccountTokenCreator on itself (gcloud iam service-accounts "
             "add-iam-policy-binding SA --member serviceAccount:SA --role roles/iam.serviceAccountTokenCreator); "
             "the VM or node also needs the https://www.googleapis.com/auth/iam (or cloud-platform) scope")
@@ -1406,10 +1534,11 @@ def explain_status(
 
 def _install_settings(auth: KfpAuth) -> str:
     """The other settings of where KFP is installed, for a fix that names the one in use (:func:`install_namespace`:
-    a setting wins over the variable)."""
+    a setting wins over the variable). The spec's key is read by the commands that take ``-f`` only (``ctloop runs``,
+    ``upload``, ``schedule``, ``trigger`` read the variable)."""
     if auth.install_name:
         return ""
-    return "; or ctloop.yaml's kfp.install_namespace, ctloop doctor --kfp-namespace"
+    return f"; or {INSTALL_NAMESPACE_KEY} (ctloop apply -f, ctloop doctor -f), ctloop doctor --kfp-namespace"
 
 
 def shown_install_namespace(given: str = "") -> str:
@@ -1577,10 +1706,13 @@ def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth |
         return _tls_failed(url, reason, auth or KfpAuth(""))
     if in_cluster := re.search(r"(?:^|/)ml-pipeline\.([a-z0-9-]+)\.svc\.cluster\.local:8888/?$", url):
         # kfp's in-cluster route (kfp 2.17.0 client.py _IN_CLUSTER_DNS_NAME of Client(namespace=)): KFP elsewhere?
+        used = auth or KfpAuth("")
+        setting = (f"{used.install_name} to that namespace" if used.install_name else
+                   f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: the key of ctloop-settings"
+                   f"{_install_settings(used)})")
         return (f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: KFP is looked for in namespace "
                 f"{in_cluster.group(1)}: if it is installed elsewhere (kubectl get svc -A -l app=ml-pipeline), set "
-                f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: the key of ctloop-settings), or give --host "
-                "(kfp_host) the KFP URL")
+                f"{setting}, or give --host (kfp_host) the KFP URL")
     return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
 
 
@@ -1853,12 +1985,19 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                             "certificate files") from exc
                     if _google_transient(exc):  # the token endpoint, metadata server or IAM did not answer
                         raise PlatformError(_google_unreachable(route, client_id or "", exc)) from exc
-                    if _sign_blob_refused(exc):
+                    answer = _sign_blob_answer(exc)
+                    if answer == "refused":
                         raise ConfigError(_google_sign_refused(route, client_id or "", exc)) from exc
+                    if answer == "missing":
+                        raise ConfigError(_google_account_missing(route, client_id or "", exc)) from exc
                     raise ConfigError(_google_auth_failed(route, client_id or "", exc)) from exc
             if KUBECONFIG_FAILED in printed:
                 raise _kubeconfig_failed()
             if route:
+                token = config.api_key.get("authorization") or ""
+                failed = next((e for e in getattr(logged, "errors", ()) if isinstance(e, GoogleAuthError)), None)
+                if not token and failed is not None and _google_transient(failed):  # kfp logged it and sent none
+                    raise PlatformError(_google_unreachable(route, client_id or "", failed)) from failed
                 why = next((m[len(GCP_TOKEN_FAILED):] for m in logged if m.startswith(GCP_TOKEN_FAILED)), "")
                 self.ctloop_auth = _google_auth(route, client_id or "", config.api_key.get("authorization") or "", auth,
                                                 why=why)
@@ -2107,7 +2246,21 @@ def quiet_kfp_client() -> None:
         root.addFilter(_KfpLogFilter())
 
 
-_KFP_INTERACTIVE = frozenset({"get_auth_code"})  # kfp 2.17.0 auth.py: the loopback OAuth flow's prompts
+#: kfp 2.17.0's functions whose root-logger records ctloop's own line replaces (:class:`_KfpLogFilter`): ``auth.py``
+#: ``get_gcp_access_token``, ``client.py`` ``_get_config_with_default_credentials``, ``set_volume_credentials.py``
+#: ``_get_token`` (the token reads of ``refresh_api_key_hook``). Any other record passes: the interactive OAuth
+#: flow's prompts (``auth.py`` ``get_auth_code``), and whatever a later kfp logs from a function not named here
+_KFP_DROPPED = frozenset({"get_gcp_access_token", "_get_config_with_default_credentials", "_get_token"})
+
+
+class _KfpLogs(list):
+    """What :func:`kfp_logs_dropped` collected: the messages, one line each; ``errors``: the exceptions the records
+    carried as their first argument (``auth.py`` ``logging.warning('Failed to get GCP access token: %s', e)``:
+    google-auth's, whose kind a text cut by kfp's ``%s`` no longer tells)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[BaseException] = []
 
 
 class _KfpLogFilter(logging.Filter):
@@ -2119,14 +2272,18 @@ class _KfpLogFilter(logging.Filter):
     without credentials...``: printed by ``basicConfig``'s handler as ``WARNING:root:...`` before ctloop's one
     ``error:`` line; ``set_volume_credentials.py`` ``Failed to read a token from file``. Not the interactive OAuth
     flow's (``auth.py`` ``get_auth_code``: ``User pressed CTRL+C. See instructions below.``), addressed to the person
-    at the terminal. A filter on the logger, not a handler's: a record it drops reaches no handler."""
+    at the terminal, nor any other (:data:`_KFP_DROPPED` names the ones dropped). A filter on the logger, not a
+    handler's: a record it drops reaches no handler."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         sink = _KFP_LOGS.get()
-        if (sink is None or record.name != "root" or record.funcName in _KFP_INTERACTIVE
+        if (sink is None or record.name != "root" or record.funcName not in _KFP_DROPPED
                 or not _from_kfp_client(record.pathname)):
             return True
         sink.append(one_line(record.getMessage()))
+        first = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        if isinstance(first, BaseException) and isinstance(sink, _KfpLogs):
+            sink.errors.append(first)
         return False
 
 
@@ -2162,14 +2319,23 @@ def kfp_prints_dropped() -> Iterator[list[str]]:
 @contextmanager
 def kfp_logs_dropped() -> Iterator[list[str]]:
     """Inside: what the ``kfp.client`` package logs on the root logger in this thread/context is collected, not
-    handled (:class:`_KfpLogFilter`); yields the messages, one line each."""
+    handled (:class:`_KfpLogFilter`); yields the messages, one line each (:class:`_KfpLogs`). kfp logs with
+    ``logging.warning()``, which runs ``basicConfig()`` (a stderr handler, kept for good) on a root logger without
+    handlers before the filter sees the record: a NullHandler is there for the call, removed after, so later
+    records (urllib3's ``Retrying ...``) do not print as ``WARNING:urllib3...``."""
     quiet_kfp_client()
-    messages: list[str] = []
+    messages = _KfpLogs()
     token = _KFP_LOGS.set(messages)
+    root = logging.getLogger()
+    placeholder = logging.NullHandler() if not root.handlers else None
+    if placeholder is not None:
+        root.addHandler(placeholder)
     try:
         yield messages
     finally:
         _KFP_LOGS.reset(token)
+        if placeholder is not None:
+            root.removeHandler(placeholder)
 
 
 def _kubeconfig_failed() -> ConfigError:
@@ -2226,7 +2392,7 @@ def subdomain_example(name: str) -> str:
 def kfp_inputs(
     host: str = "", token: str = "", token_file: str = "", ca_file: str = "", *, environment: bool = True,
     kubeconfig: str = "", context: str = "", ca_name: str = "--ca-file", install_ns: str = "",
-    install_name: str = "kfp.install_namespace",
+    install_name: str = INSTALL_NAMESPACE_KEY,
 ) -> KfpAuth:
     """The KFP host, credentials and CA bundle the user gave (arguments, then ``KF_PIPELINES_ENDPOINT``,
     ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, ``KFP_CA_FILE``) checked before any request, and the credentials chosen
@@ -2318,7 +2484,7 @@ class Platform:
         context: str = "",
         ca_name: str = "--ca-file",
         install_namespace: str = "",
-        install_name: str = "kfp.install_namespace",
+        install_name: str = INSTALL_NAMESPACE_KEY,
     ):
         self.host = host
         self.namespace = namespace
