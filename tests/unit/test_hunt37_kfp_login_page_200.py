@@ -69,6 +69,8 @@ def test_a_200_answer_that_is_no_json_names_the_host(monkeypatch, tmp_path, caps
         assert main(["runs", "--experiment", "", "--host", double.url]) == 2
     line = one_error_line(capsys)
     assert "answered HTTP 200 with 'OK', not the KFP API's JSON" in line and "--host" in line, line
+    # round 60: healthz answered as KFP, this first call went without a token: the proxy's, not a cut answer
+    assert "sent without a token" in line and "--token-file" in line and "run the command again" not in line, line
 
 
 def test_the_api_answering_json_is_read_as_before(monkeypatch, tmp_path, capsys):

@@ -2668,6 +2668,11 @@ class Platform:
         naming the host: another service behind a path, test_fix41e_kfp_client_side_errors.)"""
         if self.backend is None and not self._answered:
             return f"give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
+        if not self._answered and not (self.auth.token or self.auth.token_file or self.auth.google):
+            # healthz is often left open by the proxy in front of KFP, which answers unauthenticated calls itself
+            return ("healthz answered as the KFP API but this first call, sent without a token, did not: a proxy in "
+                    "front of KFP answering calls without credentials? give a token (--token-file, KFP_TOKEN), or "
+                    f"give --host the URL the KFP API is served at, {HOST_EXAMPLES}")
         return ("KFP at this host answered this command before (healthz as the KFP API), so a proxy or the connection "
                 "between cut or replaced this answer: run the command again; if it persists, check the ingress or "
                 f"proxy in front of KFP (kubectl -n {shown_install_namespace(self.auth.install_namespace)} get pods "
