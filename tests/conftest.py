@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.kfp_compile_memo import CompileMemo
+from tests.fixtures.kfp_read_memo import ReadMemo
 from tests.fixtures.mlflow_schema import SchemaTemplate
 from tests.fixtures.object_stores import Store, azurite, moto_s3, object_stores, s3_env
 from tests.fixtures.servers import gcs_emulator, mlflow_server
@@ -327,6 +328,22 @@ def _kfp_compile_memo():
 @pytest.fixture(autouse=True)
 def _kfp_compile_memo_installed(_kfp_compile_memo):
     _kfp_compile_memo.installed()
+
+
+@pytest.fixture(scope="session")
+def _kfp_read_memo():
+    """kfp's pipeline-package reader remembered per test process (tests/fixtures/kfp_read_memo.py):
+    the same package bytes give the same specs without PyYAML's pure-Python loader, ~1 s of CPU a
+    run created from the continuous-training pipeline (every ``trigger``, ``approve`` and keyed run
+    against a KFP double, in tests/unit, tests/ops, tests/integration, tests/e2e alike)."""
+    memo = ReadMemo()
+    yield memo
+    memo.removed()
+
+
+@pytest.fixture(autouse=True)
+def _kfp_read_memo_installed(_kfp_read_memo):
+    _kfp_read_memo.installed()
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.kfp_read_memo import ReadMemo
-
 
 @pytest.fixture(scope="module")
 def moto_fs(moto_url):
@@ -31,18 +29,3 @@ def on_moto(moto_url, monkeypatch) -> None:
 
     for name, value in s3_env(moto_url).items():
         monkeypatch.setenv(name, value)
-
-
-@pytest.fixture(scope="session")
-def _kfp_read_memo():
-    """kfp's pipeline-package reader remembered per test process (tests/unit/kfp_read_memo.py): the
-    same package bytes give the same specs without PyYAML's pure-Python loader, ~1 s of CPU a run
-    created from the continuous-training pipeline."""
-    memo = ReadMemo()
-    yield memo
-    memo.removed()
-
-
-@pytest.fixture(autouse=True)
-def _kfp_read_memo_installed(_kfp_read_memo):
-    _kfp_read_memo.installed()

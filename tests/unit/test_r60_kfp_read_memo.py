@@ -1,4 +1,4 @@
-"""tests/unit/kfp_read_memo.py: a package read again is what kfp's own reader gives, in copies of
+"""tests/fixtures/kfp_read_memo.py: a package read again is what kfp's own reader gives, in copies of
 their own; changed bytes are read anew, and a failed read is kfp's own error every time."""
 
 from __future__ import annotations
