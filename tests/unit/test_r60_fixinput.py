@@ -1,0 +1,109 @@
+"""Review of round 60's input merge: integers past 64 bits in real id columns, a refused first ingest into a new
+label store, names padded with spaces.
+
+H1. a CSV column of ids some of which are past 2**64 (ICCIDs: 19 and 20 digits) is an id column, read as text as
+    before round 60, not refused; a column the data contract declares text is not refused by ``ctloop backtest
+    --config`` either (as prepare_data reads the contract).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.cli import main
+
+DAY = "2026-01-01"
+
+
+def _daily(path, values: list[str], rows_y=None) -> str:
+    ts = [f"{pd.Timestamp(DAY) + pd.Timedelta(days=i):%Y-%m-%d}" for i in range(len(values))]
+    pd.DataFrame({"ts": ts, "x": values, "y": [i % 2 for i in range(len(values))]}).to_csv(path, index=False)
+    return str(path)
+
+
+# H1. id columns ---------------------------------------------------------------------------------------------
+
+
+def _iccids(n: int) -> list[str]:
+    """SIM card ids: 19 digits (below 2**64) and 20 digits (past it), half each."""
+    return [f"{89_01_260_0000_0000_0000 + i}" if i % 2 else f"{8_901_260_000_000_000_000 * 10 + i}"
+            for i in range(n)]
+
+
+def test_an_iccid_column_half_past_64_bits_is_read_as_text_not_refused(tmp_path):
+    from ctloop.contract import check_finite
+    from ctloop.storage import read_table
+
+    ids = _iccids(200)
+    assert sum(int(v) >= 2**64 for v in ids) == 100 and {len(v) for v in ids} == {19, 20}
+    frame = read_table(_daily(tmp_path / "d.csv", ids))
+    assert frame["x"].dtype == object
+    check_finite(frame)
+
+
+def test_long_ids_beside_one_short_value_are_an_id_column(tmp_path):
+    """The round-60 exemption ("every value past 64 bits") missed 99 long ids and one '0'."""
+    from ctloop.contract import check_finite
+    from ctloop.storage import read_table
+
+    check_finite(read_table(_daily(tmp_path / "d.csv", ["0", *(str(10**25 + i) for i in range(99))])))
+
+
+def test_a_lone_integer_past_64_bits_among_amounts_is_still_refused(tmp_path):
+    from ctloop.contract import check_finite
+    from ctloop.errors import DataValidationError
+    from ctloop.storage import read_table
+
+    frame = read_table(_daily(tmp_path / "d.csv", [*map(str, range(1000)), *(["1" + "0" * 25] * 3)]))
+    with pytest.raises(DataValidationError, match=r"column 'x' breaks rule 'int64' in 3 row\(s\)"):
+        check_finite(frame)
+
+
+SPEC = """\
+apiVersion: ctloop.dev/v1alpha2
+kind: ContinuousTraining
+models:
+  - name: m
+    data:
+      uri: {uri}
+      target: y
+      time_column: ts
+      contract: {{columns: {{acct: {{dtype: string}}}}}}
+    training: {{estimator: logistic_regression}}
+    gate: {{thresholds: {{roc_auc: 0.5}}, bootstrap_rounds: 20}}
+    monitoring: {{log_root: /nonexistent/logs, window: 1D}}
+"""
+
+
+def _accounts(path, rows: int = 400) -> str:
+    """A table whose 'acct' column is account numbers, one of them 26 digits: read as text by pandas."""
+    rng = np.random.default_rng(0)
+    ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.random(rows)) * 4, unit="D")
+    a = rng.normal(size=rows)
+    acct = [str(1000 + i) for i in range(rows - 1)] + ["1" + "0" * 25]
+    pd.DataFrame({"ts": ts, "a": a, "acct": acct, "y": (a + rng.normal(0, 0.7, rows) > 0).astype(int)}).to_csv(
+        path, index=False)
+    return str(path)
+
+
+def test_backtest_with_config_leaves_a_column_the_contract_declares_text(tmp_path, capsys):
+    """At b7c7e390 this exited 0; round 60's check refused it (rule 'int64'): the backtest skipped only the time
+    column, never the contract's string columns prepare_data skips (components/prepare/core.py)."""
+    data = _accounts(tmp_path / "events.csv")
+    (tmp_path / "ctloop.yaml").write_text(SPEC.format(uri=data))
+    code = main(["backtest", "--config", str(tmp_path / "ctloop.yaml"), "--model", "m", "--policy", "never",
+                 "--train-window", "1D", "--quiet", "--output", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_backtest_without_the_contract_refuses_it_and_says_how_to_declare_it(tmp_path, capsys):
+    data = _accounts(tmp_path / "events.csv")
+    code = main(["backtest", "--data", data, "--target", "y", "--time-column", "ts", "--window", "1D",
+                 "--policy", "never", "--train-window", "1D", "--quiet", "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "column 'acct' breaks rule 'int64' in 1 row(s)" in err
+    assert "decimals" not in err and "data.contract" in err and "--config" in err
+    assert not (tmp_path / "out" / "backtest.json").exists()
