@@ -107,3 +107,81 @@ def test_backtest_without_the_contract_refuses_it_and_says_how_to_declare_it(tmp
     assert "column 'acct' breaks rule 'int64' in 1 row(s)" in err
     assert "decimals" not in err and "data.contract" in err and "--config" in err
     assert not (tmp_path / "out" / "backtest.json").exists()
+
+
+# M1. a refused first ingest into a new label store ----------------------------------------------------------
+
+
+def _labels(path, rows: int = 20, start: int = 0, names: bool = False) -> str:
+    path.write_text("request_id,label\n" + "".join(f"r{i},{('yes', 'no')[i % 2] if names else i % 2}\n"
+                                                   for i in range(start, start + rows)))
+    return str(path)
+
+
+@pytest.mark.parametrize("failure", [MemoryError, "disk full"])
+def test_a_refused_first_ingest_leaves_no_manifest_and_the_store_takes_another_kind(tmp_path, capsys, monkeypatch,
+                                                                                   failure):
+    """Before: labels/_ctloop_labels.json stayed, recording the key and 'labels: numbers' of an ingest that added
+    no label; the next ingest of yes/no labels into the empty store was refused as one_kind."""
+    import errno
+    import shutil
+
+    store = tmp_path / "store"
+    real_copy = shutil.copyfile
+
+    def fails(src, dst, **kw):  # the copy starts, then memory or disk runs out
+        real_copy(src, dst, **kw)
+        if failure is MemoryError:
+            raise MemoryError
+        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+    with monkeypatch.context() as m:
+        m.setattr(shutil, "copyfile", fails)
+        assert main(["labels", "ingest", "--labels", _labels(tmp_path / "n.csv"), "--store", str(store)]) == 2
+    assert not [p for p in store.rglob("*") if p.is_file()]  # neither a part nor the manifest
+    capsys.readouterr()
+    code = main(["labels", "ingest", "--labels", _labels(tmp_path / "y.csv", names=True), "--store", str(store)])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_a_refused_first_ingest_keeps_a_manifest_another_ingest_wrote_its_part_under(tmp_path, monkeypatch):
+    """The guarantee test_fix38c_labels_commit_full_disk kept by keeping the manifest: a second first ingest that
+    read it (its key and kind) and added its part meanwhile keeps the store keyed and of one kind."""
+    import shutil
+
+    from ctloop.labels import store as store_module
+
+    store = tmp_path / "store"
+    real_copy = shutil.copyfile
+    other = tmp_path / "other.parquet"
+
+    def another_lands_then_fails(src, dst, **kw):  # another ingest's part lands in the store, then this copy fails
+        real_copy(src, other)
+        real_copy(src, dst.with_name(f"part-00000000T000000000000Z-{'0' * 32}.parquet"))
+        raise MemoryError
+
+    monkeypatch.setattr(shutil, "copyfile", another_lands_then_fails)
+    with pytest.raises(Exception):
+        store_module.ingest_labels(_labels(tmp_path / "n.csv"), str(store))
+    assert (store / "labels" / "_ctloop_labels.json").is_file()
+    assert store_module.store_key(str(store)) == "request_id"
+
+
+def test_a_refused_first_ingest_into_a_new_object_store_leaves_no_manifest(tmp_path, capsys, monkeypatch, s3):
+    from pathlib import Path
+
+    from ctloop import storage
+    from tests.fixtures.object_stores import fresh_bucket
+
+    store = fresh_bucket(s3, monkeypatch, tmp_path / "home", "store")
+
+    def runs_out(self):
+        raise MemoryError
+
+    with monkeypatch.context() as m:
+        m.setattr(Path, "read_bytes", runs_out)
+        assert main(["labels", "ingest", "--labels", _labels(tmp_path / "n.csv"), "--store", store]) == 2
+    assert not storage.exists(f"{store}/labels/_ctloop_labels.json")
+    capsys.readouterr()
+    code = main(["labels", "ingest", "--labels", _labels(tmp_path / "y.csv", names=True), "--store", store])
+    assert code == 0, capsys.readouterr().err
