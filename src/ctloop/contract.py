@@ -350,6 +350,7 @@ def drop_unnamed_columns(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = frame.drop(columns=dropped)
     out.attrs = {**frame.attrs, CSV_UNNAMED: {k: v for k, v in blank.items() if k not in dropped}}
+    out.attrs.pop(CSV_PART_ROWS, None)  # a note for the index columns only: pandas writes attrs into Parquet
     return out
 
 
@@ -378,14 +379,18 @@ def alike_names(names: list[str], *, case: bool = False) -> list[list[str]]:
     return [group for group in spelled.values() if len(group) > 1]
 
 
-def alike_words(groups: list[list[str]], said: str) -> str:
-    """``columns 'a', 'A ' {said}`` for each group of :func:`alike_names`, joined by ``; ``."""
-    return "; ".join(f"columns {', '.join(map(_shown_name, group))}" for group in groups) + f" {said}"
+def alike_words(groups: list[list[str]], said: str, of: str = "columns") -> str:
+    """``columns 'a', 'A ' {said}`` for each group of :func:`alike_names`, joined by ``; `` (``of``: what they
+    are, ``fields`` of a JSON object)."""
+    return "; ".join(f"{of} {', '.join(map(shown_name, group))}" for group in groups) + f" {said}"
 
 
-def _shown_name(name: str) -> str:
+def shown_name(name: str) -> str:
     """``name`` quoted; with its non-ASCII characters escaped when it is not in NFC ('cafe\\u0301'), which
-    would print as its composed twin ('café') does."""
+    would print as its composed twin ('café') does; a long one by its ends and length (:func:`shown_value`: a
+    name padded with megabytes of spaces was printed whole)."""
+    if len(name) > 40:
+        return shown_value(name, ends=True)
     return repr(name) if unicodedata.normalize("NFC", name) == name else ascii(name)
 
 
@@ -492,8 +497,8 @@ def _wide_detail(values: Any, wide: list[int], low: int | None, rows: Any, cause
     """The one wording of a refused integer past 64 bits (:func:`_wide_integers`'s ``wide`` and ``low``, positions
     into ``values``; ``rows`` their row positions in the frame): the first such value and its row, and the negative
     one beside it; then why it matters on this path (``cause``) and what to do (``advice``)."""
-    first = f"{shown_value(values[wide[0]], number=True)}, row {rows[wide[0]]}"
-    said = (f"integers no 64-bit type holds together ({shown_value(values[low], number=True)}, row {rows[low]}, below 0, and "
+    first = f"{shown_value(values[wide[0]], ends=True)}, row {rows[wide[0]]}"
+    said = (f"integers no 64-bit type holds together ({shown_value(values[low], ends=True)}, row {rows[low]}, below 0, and "
             f"{first}, past 2**63 - 1)" if low is not None else f"an integer past 64 bits ({first})")
     return f"{said}, {cause}: {advice}"
 
@@ -740,15 +745,19 @@ def nested_values(col: pd.Series) -> tuple[int, Any] | None:
     return (len(nested), nested.iloc[0]) if len(nested) else None
 
 
-def shown_value(value: Any, *, number: bool = False) -> str:
-    """``repr`` of a nested value (an array as its list), of at most 40 characters (cut with ``…``); a longer
-    ``number`` text by its ends, its length and value: ``'000000000000…000000000001' (401 characters: 1)`` (its
-    digits are what tells it)."""
+def shown_value(value: Any, *, ends: bool = False) -> str:
+    """``repr`` of a nested value (an array as its list), of at most 40 characters (cut with ``…``); with
+    ``ends``, a longer text by its ends and length, and its value when it is a number: ``'000000000000…000000000001'
+    (401 characters: 1)`` (the one shortener of values and names: a number's last digits, a name's padding)."""
     text = repr(value.tolist() if hasattr(value, "tolist") and hasattr(value, "shape") else value)
     if len(text) <= 40:
         return text
-    if number and isinstance(value, str):
-        return f"{repr(value[:12] + '…' + value[-12:])} ({len(value)} characters: {float(value):g})"
+    if ends and isinstance(value, str):
+        try:
+            number = f": {float(value):g}"
+        except ValueError:
+            number = ""
+        return f"{repr(value[:12] + '…' + value[-12:])} ({len(value)} characters{number})"
     return text[:39] + "…"
 
 

@@ -8,6 +8,8 @@ H1. a CSV column of ids some of which are past 2**64 (ICCIDs: 19 and 20 digits) 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -161,7 +163,9 @@ def test_a_refused_first_ingest_keeps_a_manifest_another_ingest_wrote_its_part_u
         raise MemoryError
 
     monkeypatch.setattr(shutil, "copyfile", another_lands_then_fails)
-    with pytest.raises(Exception):
+    from ctloop.errors import DataSourceError
+
+    with pytest.raises(DataSourceError, match="does not fit in this process's memory"):
         store_module.ingest_labels(_labels(tmp_path / "n.csv"), str(store))
     assert (store / "labels" / "_ctloop_labels.json").is_file()
     assert store_module.store_key(str(store)) == "request_id"
@@ -185,3 +189,64 @@ def test_a_refused_first_ingest_into_a_new_object_store_leaves_no_manifest(tmp_p
     capsys.readouterr()
     code = main(["labels", "ingest", "--labels", _labels(tmp_path / "y.csv", names=True), "--store", store])
     assert code == 0, capsys.readouterr().err
+
+
+# L2. names with surrounding spaces: the right name blamed, a padded name shortened ---------------------------
+
+
+def test_a_json_field_alike_the_key_read_names_which_one_has_the_spaces(tmp_path, capsys):
+    """Before: "field 'id' is ' id' with surrounding spaces" (the key read, --key ' id', has them, not 'id')."""
+    (tmp_path / "l.jsonl").write_text('{"id": "r1", "label": 1}\n')
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "l.jsonl"), "--store", str(tmp_path / "s"),
+                 "--key", " id"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "line 1: field 'id' differs from the field read, ' id', only in surrounding spaces" in err, err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_name_padded_with_a_megabyte_of_spaces_is_shown_by_its_ends(tmp_path, capsys, fmt):
+    padded = "label" + " " * (1 << 20)
+    path = tmp_path / f"l.{fmt}"
+    if fmt == "csv":
+        path.write_text(f"request_id,label,{padded}\nr1,1,0\n")
+    else:
+        path.write_text(json.dumps({"request_id": "r1", "label": 1, padded: 0}) + "\n")
+    code = main(["labels", "ingest", "--labels", str(path), "--store", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err[:300]
+    assert len(err) < 600 and "'label       …            ' (1048581 characters)" in err, err[:600]
+
+
+# L3. a directory of CSV parts each with its own to_csv index --------------------------------------------------
+
+
+def _indexed_parts(directory, header_only: bool = True) -> str:
+    directory.mkdir()
+    for n, k in enumerate((4, 0, 3) if header_only else (4, 3)):
+        ts = [f"2026-01-{d + 1:02d}" for d in range(k)]
+        pd.DataFrame({"ts": ts, "y": [i % 2 for i in range(k)], "x": range(k)}).to_csv(directory / f"part-{n}.csv")
+    return str(directory)
+
+
+def test_a_header_only_part_is_counted_among_the_files_whose_index_is_left_out(tmp_path):
+    """Before: "each of its 2 files" of a directory of 3 (one header-only: no rows, no positions)."""
+    from ctloop.contract import drop_unnamed_columns
+    from ctloop.storage import read_table
+
+    source = _indexed_parts(tmp_path / "d")
+    with pytest.warns(UserWarning, match="holds each of its 3 files' row positions"):
+        drop_unnamed_columns(read_table(source))
+
+
+def test_the_part_rows_leave_the_frames_attrs_with_the_index_column(tmp_path):
+    """pandas writes a frame's attrs into the Parquet file it writes (its pandas metadata): the part rows, a note
+    for the index column only, went with the table once the column was left out."""
+    from ctloop.contract import drop_unnamed_columns
+    from ctloop.storage import CSV_PART_ROWS, read_table
+
+    frame = read_table(_indexed_parts(tmp_path / "d", header_only=False))
+    assert CSV_PART_ROWS in frame.attrs
+    with pytest.warns(UserWarning):
+        out = drop_unnamed_columns(frame)
+    assert CSV_PART_ROWS not in out.attrs

@@ -112,7 +112,7 @@ def test_an_optional_column_written_with_a_space_is_refused_not_ignored(tmp_path
     code = main(["labels", "ingest", "--labels", str(source), "--store", str(tmp_path / "store")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1, err
-    assert "column 'instance ' is 'instance' with surrounding spaces" in err, err
+    assert "column 'instance ' differs from the column read, 'instance', only in surrounding spaces" in err, err
     assert not (tmp_path / "store").exists()
 
 
@@ -340,10 +340,10 @@ def test_a_refusal_quotes_a_huge_value_by_its_start_not_whole(tmp_path, capsys, 
 
 
 @pytest.mark.parametrize("lines, said", [
-    ('{"request_id": "r1", "label": 1, "label ": 0}\n', "line 1: field 'label ' beside 'label' is 'label' with "
-                                                        "surrounding spaces"),
+    ('{"request_id": "r1", "label": 1, "label ": 0}\n', "line 1: fields 'label', 'label ' differ only in "
+                                                        "surrounding spaces or Unicode form (one field to a reader)"),
     ('{"request_id": "r1", "label": 1}\n{"request_id": "r2", "label": 0, "instance ": 2}\n',
-     "line 2: field 'instance ' is 'instance' with surrounding spaces"),
+     "line 2: field 'instance ' differs from the field read, 'instance', only in surrounding spaces"),
 ], ids=["beside", "alone"])
 def test_a_json_lines_field_spelled_with_a_space_is_refused_as_a_header_is(tmp_path, capsys, lines, said):
     """JSON lines read only the fields named exactly: 'label ' and 'instance ' were left out without a word."""

@@ -775,28 +775,30 @@ class _Tally:
 _TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
 
 
-def _refuse_alike_header(source_uri: str, names: list, read: tuple[str, ...]) -> None:
+def _refuse_alike_header(source_uri: str, names: list, read: tuple[str, ...], what: str = "column") -> None:
     """Refuse a header naming a column the ingest reads (``read``: the key, label, instance, label_time)
     also as written otherwise, with surrounding spaces or in another Unicode form ('label' and 'label ', a
     spreadsheet export's header: one column to whoever reads the file): the ingest read 'label' and left
     'label ' out silently, and of 'instance ' alone nothing was said (every label stored without its
     instance). The rule of ``ctloop drift`` (:func:`ctloop.contract.alike_names` with ``case=True``: case
-    keeps two names apart); a :class:`DataSourceError` naming both headers."""
-    from ctloop.contract import alike_names, alike_words, written
+    keeps two names apart); a :class:`DataSourceError` naming both headers. ``what``: ``field`` for a JSON
+    object's names (:func:`_json_lines_batches`, one rule and wording for both)."""
+    from ctloop.contract import alike_names, alike_words, shown_name, written
 
     text = [n for n in names if isinstance(n, str)]
     for group in alike_names(text, case=True):
         wanted = next((n for n in read if written(n) == written(group[0])), None)
         if wanted is not None:
+            export = ", a spreadsheet export's header" if what == "column" else ""
             raise DataSourceError(f"{source_uri}: " + alike_words([group], (
-                f"differ only in surrounding spaces or Unicode form (one column to a reader, a spreadsheet export's "
-                f"header): the ingest reads {wanted!r}; rename or drop the other")))
+                f"differ only in surrounding spaces or Unicode form (one {what} to a reader{export}): the ingest "
+                f"reads {shown_name(wanted)}; rename or drop the other"), of=f"{what}s"))
     for name in text:
         wanted = next((n for n in read if n != name and written(n) == written(name)), None)
         if wanted is not None:  # 'instance ' alone: an optional column, which the ingest would not read
-            raise DataSourceError(f"{source_uri}: column {name!r} is {wanted!r} with surrounding spaces or in "
-                                  f"another Unicode form: the ingest reads a column named {wanted!r} exactly; "
-                                  "rename it")
+            raise DataSourceError(f"{source_uri}: {what} {shown_name(name)} differs from the {what} read, "
+                                  f"{shown_name(wanted)}, only in surrounding spaces or Unicode form: the ingest "
+                                  f"reads a {what} named so exactly; rename it")
 
 
 def columns_said(columns, missing: str | None = None) -> str:
@@ -1086,7 +1088,7 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         source = gzip.GzipFile(fileobj=raw) if gzipped else raw
         columns: dict[str, list] = {c: [] for c in wanted}
         count = 0
-        named = set(wanted)  # the field names seen (each checked once: _refuse_alike_fields)
+        named = set(wanted)  # the field names seen (each checked once: _refuse_alike_header)
         unreadable = f"{source_uri} is not a readable JSON lines file"
         try:
             for number, line in enumerate(_lines(source), start=1):
@@ -1118,7 +1120,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                 if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
                     _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
                 if not named.issuperset(record):  # a name not seen yet: is it a field read, spelled otherwise?
-                    _refuse_alike_fields(record, named, wanted, f"{source_uri}: line {number}")
+                    _refuse_alike_header(f"{source_uri}: line {number}", list(record), wanted, what="field")
+                    named.update(record)
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
                 count += 1
@@ -1136,23 +1139,6 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 
 
 _ABSENT = object()  # a field a JSON object does not have
-
-
-def _refuse_alike_fields(record: dict, named: set, wanted: tuple[str, ...], where: str) -> None:
-    """Refuse a JSON object's field that is a field the ingest reads (``wanted``) with surrounding spaces or
-    in another Unicode form ('label ': never read, as a CSV header's :func:`_refuse_alike_header`); each
-    name not in ``named`` checked once, then added to it."""
-    from ctloop.contract import written
-
-    for name in record:
-        if name in named:
-            continue
-        named.add(name)
-        read = next((w for w in wanted if written(w) == written(str(name))), None)
-        if read is not None:
-            beside = f" beside {read!r}" if read in record else ""
-            raise DataSourceError(f"{where}: field {name!r}{beside} is {read!r} with surrounding spaces or in another "
-                                  f"Unicode form: the ingest reads a field named {read!r} exactly; rename it")
 
 
 def _without_repeated_fields(text: str, fields: tuple[str, ...], where: str):
@@ -1412,8 +1398,8 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
                 yield chunk
 
 
-def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bool = False, *, source: str = "",
-            rows: int = 0) -> None:
+def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bool, *, source: str,
+            rows: int) -> None:
     """Write the manifest of a new store (``codes``: its labels hold a class written with a leading
     zero, :func:`_store_codes`) and move the staged label file into the store, named by
     the ingest time first: the store's files list (sorted) in ingest order, so of two labels with
@@ -1424,7 +1410,7 @@ def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bo
     temporary file: no label file is added (round 60; round 59 let it through as the traceback)."""
     from ctloop.storage import memory_said
 
-    with memory_said(source or staged, fix=MEMORY_FIX,
+    with memory_said(source, fix=MEMORY_FIX,
                      writing=f"its {rows:,} label(s) to the label store {store_root} (none was added)"):
         _commit_staged(store_root, key, known, staged, codes)
 
