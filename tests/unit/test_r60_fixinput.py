@@ -4,6 +4,13 @@ label store, names padded with spaces.
 H1. a CSV column of ids some of which are past 2**64 (ICCIDs: 19 and 20 digits) is an id column, read as text as
     before round 60, not refused; a column the data contract declares text is not refused by ``ctloop backtest
     --config`` either (as prepare_data reads the contract).
+M1. a first ingest into a new label store refused while its labels are written leaves no manifest (local, moto
+    S3), unless another first ingest's part landed under it meanwhile.
+L2. a JSON field alike a field read names which one has the spaces; a name padded with a megabyte of spaces is
+    shown by its ends.
+L3. a directory's header-only CSV part is counted in the note on its left-out index column; the part rows leave
+    the frame's attrs with the column.
+(M2, review 60: benchmarks/bench_r59_finite_check.py's CSV cases.)
 """
 
 from __future__ import annotations
