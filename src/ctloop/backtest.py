@@ -108,6 +108,9 @@ ADVISED_SCORED_WINDOWS = 3  # ... with the --train-window that leaves this many 
 STRAY_GAP_RATIO = 10  # a gap this many times the longest after it (and a window) sets a few first rows apart
 MAX_WINDOWS = 10_000  # a replay of more windows (e.g. --window 1s over a year) is refused up front
 MIN_LABELS = MonitoringConfig.min_labels  # labelled rows of a window the realized rules need
+BACKTEST_TEXT_HINT = ("an id: give the column dtype string in the model's data.contract (ctloop backtest reads it "
+                      "with --config and --model; --data alone reads no contract)")
+"""How a column is declared text to ``ctloop backtest`` (``contract.check_finite``'s ``text_hint``)."""
 
 
 @dataclass
@@ -130,6 +133,7 @@ class BacktestConfig:
     min_labels: int = MIN_LABELS
     min_train_rows: int | None = None  # None: retrain.min_rows, max(100, ROWS_PER_CLASS x classes)
     realized_metric: str = ""  # monitoring.metric: what the realized rules judge; empty: the task's default
+    text_columns: tuple[str, ...] = ()  # data.contract's string and category columns: text, as prepare_data reads them
 
     def validate(self) -> None:
         from ctloop.timeutil import parse_duration, time_format_problem
@@ -850,7 +854,8 @@ def _prepared(frame: pd.DataFrame, cfg: BacktestConfig) -> tuple[pd.DataFrame, p
     data = plain_missing(_decimals_as_floats(data))  # a notebook's pd.NA and Decimals, as read_table reads them
     data = numbers_as_numbers(data, exclude=(cfg.time_column,))  # amounts as objects: as prepare_data reads them
     data = train_core.blank_as_missing(data, cfg.target)  # a row not labelled yet, as prepare_data and the fit read it
-    check_finite(data, exclude=(cfg.time_column,))  # as prepare_data refuses them: no model takes inf
+    # as prepare_data refuses them (no model takes inf), the contract's text columns aside as it leaves them (review 60 H1)
+    check_finite(data, exclude=(cfg.time_column, *cfg.text_columns), text_hint=BACKTEST_TEXT_HINT)
     check_integer_width(data, exclude=(cfg.time_column,))  # 10**30 among objects: as prepare_data refuses it
     prep_core.refuse_nested(data)  # an Arrow list or struct column, by its type, as prepare_data refuses it
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 from ctloop.errors import ConfigError, DataValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
     import numpy as np
     import pandas as pd
 
@@ -348,6 +350,7 @@ def drop_unnamed_columns(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = frame.drop(columns=dropped)
     out.attrs = {**frame.attrs, CSV_UNNAMED: {k: v for k, v in blank.items() if k not in dropped}}
+    out.attrs.pop(CSV_PART_ROWS, None)  # a note for the index columns only: pandas writes attrs into Parquet
     return out
 
 
@@ -376,14 +379,18 @@ def alike_names(names: list[str], *, case: bool = False) -> list[list[str]]:
     return [group for group in spelled.values() if len(group) > 1]
 
 
-def alike_words(groups: list[list[str]], said: str) -> str:
-    """``columns 'a', 'A ' {said}`` for each group of :func:`alike_names`, joined by ``; ``."""
-    return "; ".join(f"columns {', '.join(map(_shown_name, group))}" for group in groups) + f" {said}"
+def alike_words(groups: list[list[str]], said: str, of: str = "columns") -> str:
+    """``columns 'a', 'A ' {said}`` for each group of :func:`alike_names`, joined by ``; `` (``of``: what they
+    are, ``fields`` of a JSON object)."""
+    return "; ".join(f"{of} {', '.join(map(shown_name, group))}" for group in groups) + f" {said}"
 
 
-def _shown_name(name: str) -> str:
+def shown_name(name: str) -> str:
     """``name`` quoted; with its non-ASCII characters escaped when it is not in NFC ('cafe\\u0301'), which
-    would print as its composed twin ('café') does."""
+    would print as its composed twin ('café') does; a long one by its ends and length (:func:`shown_value`: a
+    name padded with megabytes of spaces was printed whole)."""
+    if len(name) > 40:
+        return shown_value(name, ends=True)
     return repr(name) if unicodedata.normalize("NFC", name) == name else ascii(name)
 
 
@@ -470,6 +477,32 @@ def numbers_as_numbers(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) ->
     return out
 
 
+def _wide_integers(ints: list[tuple[int, int]], negatives: Callable[[], list[int]]) -> tuple[list[int], int, int | None]:
+    """``(positions, count, negative)``: the positions of the integers among ``ints`` (``(position, value)`` pairs)
+    that no 64-bit integer type holds: those below ``-2**63`` or past ``2**64 - 1``, each a row to change; else, when
+    some are past ``2**63 - 1`` and ``negatives()`` finds negative values in their column (their positions), those
+    (int64 cannot hold them, uint64 the negative ones: pyarrow's raw OverflowError), the rows to change the fewer of
+    the two, and the first negative one. The one range rule of :func:`check_integer_width` (a notebook's Python
+    ints) and :func:`_unread_numbers` (a CSV's number text)."""
+    past = [i for i, v in ints if not -(2**63) <= v < 2**64]
+    if past:
+        return past, len(past), None
+    high = [i for i, v in ints if v >= 2**63]
+    if high and (low := negatives()):
+        return high, min(len(high), len(low)), low[0]
+    return [], 0, None
+
+
+def _wide_detail(values: Any, wide: list[int], low: int | None, rows: Any, cause: str, advice: str) -> str:
+    """The one wording of a refused integer past 64 bits (:func:`_wide_integers`'s ``wide`` and ``low``, positions
+    into ``values``; ``rows`` their row positions in the frame): the first such value and its row, and the negative
+    one beside it; then why it matters on this path (``cause``) and what to do (``advice``)."""
+    first = f"{shown_value(values[wide[0]], ends=True)}, row {rows[wide[0]]}"
+    said = (f"integers no 64-bit type holds together ({shown_value(values[low], ends=True)}, row {rows[low]}, below 0, and "
+            f"{first}, past 2**63 - 1)" if low is not None else f"an integer past 64 bits ({first})")
+    return f"{said}, {cause}: {advice}"
+
+
 def check_integer_width(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
     """Refuse Python integers past 64 bits (below ``-2**63`` or above ``2**64 - 1``) in object columns of
     whole numbers (:func:`numbers_as_numbers` leaves them objects: a notebook's frame; no CSV reads them
@@ -486,23 +519,13 @@ def check_integer_width(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -
         if name in exclude or not isinstance(col, pd.Series) or col.dtype != object \
                 or pd.api.types.infer_dtype(col, skipna=True) not in ("integer", "mixed-integer-float"):
             continue
-        wide = [(row, value) for row, value in enumerate(col.to_numpy())
-                if isinstance(value, int) and not -(2**63) <= value < 2**64]
+        values = col.to_numpy()
+        ints = [(row, value) for row, value in enumerate(values) if isinstance(value, int)]
+        wide, count, low = _wide_integers(ints, lambda ints=ints: [row for row, value in ints if value < 0])
         if wide:
-            row, value = wide[0]
-            violations.append((str(name), "int64", len(wide), f"an integer past 64 bits ({value}, row {row}), which "
-                               "no Parquet column or model input holds: convert the column to float (an amount) "
-                               "or to text (an ID)"))
-            continue
-        ints = [(row, value) for row, value in enumerate(col.to_numpy()) if isinstance(value, int)]
-        negative = [(row, value) for row, value in ints if value < 0]
-        unsigned = [(row, value) for row, value in ints if value >= 2**63]
-        if negative and unsigned:  # int64 cannot hold the one, uint64 the other: pyarrow's raw OverflowError
-            (low_row, low), (high_row, high) = negative[0], unsigned[0]
-            violations.append((str(name), "int64", min(len(negative), len(unsigned)),
-                               f"integers no 64-bit type holds together ({low}, row {low_row}, below 0, and "
-                               f"{high}, row {high_row}, past 2**63 - 1), which no Parquet column or model input "
-                               "holds: convert the column to float (an amount) or to text (an ID)"))
+            violations.append((str(name), "int64", count, _wide_detail(
+                values, wide, low, range(len(values)), "which no Parquet column or model input holds",
+                "convert the column to float (an amount) or to text (an ID)")))
     if violations:
         raise DataValidationError(violations)
 
@@ -517,6 +540,22 @@ _FLOAT_DIGITS = 308
 """A number text no longer than this and without an exponent is below 1e309: within float64's range."""
 
 
+def _number_texts(col: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(values, rows)``: the present values of the object column ``col`` and their row positions in the frame
+    (not index labels: repeated in a pd.concat, review 59 M2), when its first 64 values are number text; None
+    otherwise (a text column is not read through). The setup of :func:`_beyond_float_range` and
+    :func:`_unread_numbers`."""
+    import numpy as np
+    import pandas as pd
+
+    present_at = col.notna().to_numpy()
+    values = col.to_numpy()[present_at]
+    head = pd.Series(values[:64], dtype=object)
+    if not len(values) or not all(isinstance(v, str) for v in head) or not head.str.fullmatch(_NUMBER_TEXT).all():
+        return None
+    return values, np.flatnonzero(present_at)
+
+
 def _beyond_float_range(col: pd.Series) -> tuple[int, int, str] | None:
     """``(count, first row position, first value)`` of the number text past float64's range (``1e999``, 400
     digits) in the text column ``col`` when every other value is a number: pandas reads such a value as text
@@ -529,13 +568,10 @@ def _beyond_float_range(col: pd.Series) -> tuple[int, int, str] | None:
     import math
 
     import numpy as np
-    import pandas as pd
 
-    present_at = col.notna().to_numpy()
-    values = col.to_numpy()[present_at]
-    head = pd.Series(values[:64], dtype=object)
-    if not len(values) or not all(isinstance(v, str) for v in head) or not head.str.fullmatch(_NUMBER_TEXT).all():
+    if (texts := _number_texts(col)) is None:
         return None
+    values, rows = texts
     try:
         joined = "\n".join(values)  # C speed: pandas' .str loops in Python (1e6 rows: about 1 s a pass)
     except TypeError:  # a number among the texts (a notebook's frame): as its text
@@ -548,68 +584,74 @@ def _beyond_float_range(col: pd.Series) -> tuple[int, int, str] | None:
               and number(v) and math.isinf(float(v))]
     if not beyond or not all(map(number, values)):  # words among the values: a text column
         return None
-    first = beyond[0]  # its position in the frame, not its index label (repeated in a pd.concat: review 59 M2)
-    return len(beyond), int(np.flatnonzero(present_at)[first]), str(values[first])
+    first = beyond[0]
+    return len(beyond), int(rows[first]), str(values[first])
 
 
 _INT_DIGITS = 19
-"""An integer text of fewer digits than this (leading zeros aside) fits in int64."""
+"""An integer of fewer digits than this (sign, spaces and leading zeros aside) fits in int64; one of more than
+20 digits is past ``2**64 - 1`` (20 digits); only those of 19 or 20 digits are parsed to tell."""
+ID_SHARE = 0.01
+"""A CSV column of numbers more than this share of which (and more than :data:`ID_FEW` values) is written in
+:data:`_INT_DIGITS` characters or more is an id column (ICCIDs, card numbers): pandas reads it as text, and so it
+stays; fewer such values among short numbers are amounts one of which overflowed the reader (:func:`_unread_numbers`)."""
+ID_FEW = 3
+"""Up to this many long values in a column (fewer than half of it) are never an id column by share alone."""
 
 
-def _unread_numbers(col: pd.Series) -> tuple[int, int, str] | None:
-    """``(count, first row position, first value)`` of the number text in the CSV text column ``col`` whose
-    integer part no 64-bit integer holds (past 64 bits, or past 2**63 - 1 beside a negative one), when every value
-    is number text and some are not such: in a column
-    of integers one such value ('1' and 25 zeros, or 50 digits and '.5') overflows pandas' integer parse and the
-    whole column is kept as text (pandas 2.3 ``_libs/parsers.pyx``: ``_try_int64`` raises OverflowError, the
-    column stays objects; measured), which was trained as categories without a word. A column of such long
-    integers only is an id column, left as text; zero padding ('000…0001', 400 zeros) reads as its number
-    (``read_table``), as do long decimals among decimals (round 60)."""
+def _unread_numbers(col: pd.Series) -> tuple[int, int, str, int | None] | None:
+    """``(count, first row position, first value, row of a negative value beside it or None)`` of the number text
+    in the CSV text column ``col`` whose integer part no 64-bit integer holds (:func:`_wide_integers`), when they
+    are a few among short numbers: in a column of integers one such value ('1' and 25 zeros, or 50 digits and
+    '.5') overflows pandas' integer parse and the whole column is kept as text (pandas 2.3 ``_libs/parsers.pyx``:
+    ``_try_int64`` raises OverflowError, the column stays objects; measured), which was trained as categories
+    without a word. A column in which more than a few values (:data:`ID_SHARE`, :data:`ID_FEW`) are written in
+    19 characters or more is an id column (ICCIDs: 19 and 20 digits, half of them past ``2**64``), left as text,
+    as are columns with words among the numbers; zero padding ('000…0001', 400 zeros) reads as its number
+    (``read_table``), as do long decimals among decimals (round 60).
+
+    Decided from lengths first (review 60 M2: every value of 19 or more characters was matched, split and
+    parsed before a column of long ids was told, 1e6 ids 0.44 s -> 4.1 s): the share of long texts, then only
+    those few are read: more than 20 digits is past 64 bits, 19 or 20 digits parsed with ``int``."""
     import numpy as np
-    import pandas as pd
 
-    present_at = col.notna().to_numpy()
-    values = col.to_numpy()[present_at]
-    head = pd.Series(values[:64], dtype=object)
-    if not len(values) or not all(isinstance(v, str) for v in head) or not head.str.fullmatch(_NUMBER_TEXT).all():
+    if (texts := _number_texts(col)) is None:
         return None
+    values, rows = texts
     try:
         lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
     except TypeError:  # a number among the texts (a notebook's frame): not a CSV's column
         return None
-    if lengths.max() < _INT_DIGITS:
-        return None
+    long_at = np.flatnonzero(lengths >= _INT_DIGITS)
+    if not len(long_at) or len(long_at) > max(ID_FEW, len(values) * ID_SHARE) or 2 * len(long_at) >= len(values):
+        return None  # none long, or an id column (the share needs no parse)
     number = re.compile(_NUMBER_TEXT).fullmatch
-
-    def whole(text: str) -> int | None:
-        """The integer part of a long number text (without exponent), or None."""
-        plain = text.strip()
+    ints = []
+    for i in long_at:
+        plain = values[i].strip()
         if "e" in plain or "E" in plain or not number(plain):
-            return None
-        digits = plain.split(".", 1)[0]
-        return int(digits) if len(digits.lstrip("+-").lstrip("0")) >= _INT_DIGITS else None
-
-    long = [(i, v) for i in np.flatnonzero(lengths >= _INT_DIGITS) if (v := whole(values[i])) is not None]
-    found = [i for i, v in long if not -(2**63) <= v < 2**64]
-    if not found and any(v >= 2**63 for _, v in long) and any(str(v).lstrip().startswith("-") for v in values):
-        found = [i for i, v in long if v >= 2**63]  # beside a negative one: neither int64 nor uint64 holds both
-    if not found or len(found) == len(values) or not all(map(number, values)):  # words among them: a text column
+            continue  # an exponent: pandas reads it as a float
+        whole = plain.split(".", 1)[0]
+        digits = len(whole.lstrip("+-").lstrip("0"))
+        if digits > 20:  # past 2**64 - 1 whatever its digits: no need to parse 400 of them
+            ints.append((i, -(2**64) if whole.startswith("-") else 2**64))
+        elif digits >= _INT_DIGITS:
+            ints.append((i, int(whole)))
+    wide, count, low = _wide_integers(ints, lambda: [i for i, v in enumerate(values) if v.lstrip().startswith("-")])
+    if not wide or not all(map(number, values)):  # words among them: a text column
         return None
-    return len(found), int(np.flatnonzero(present_at)[found[0]]), str(values[found[0]])
+    return count, int(rows[wide[0]]), str(values[wide[0]]), None if low is None else int(rows[low])
 
 
-def _long_shown(value: str) -> str:
-    """A number text quoted, a long one by its ends, its length and value: ``'000000000000…000000000001' (401
-    characters: 1)``."""
-    if len(value) <= 40:
-        return repr(value)
-    return f"{repr(value[:12] + '…' + value[-12:])} ({len(value)} characters: {float(value):g})"
+INT64_TEXT_HINT = "an id: give the column dtype string in data.contract (prepare_data reads it as text then)"
+"""How :func:`check_finite`'s caller declares a column text (its ``text_hint``): prepare_data's data contract."""
 
 
-def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
+def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = (), text_hint: str = INT64_TEXT_HINT) -> None:
     """Refuse +inf/-inf in numeric columns: no model or drift statistic handles them; and number text past
     float64's range in a text column of numbers (:func:`_beyond_float_range`), an infinity pandas reads as text;
-    and in a CSV's text column of numbers, integers past 64 bits its reader left as text (:func:`_unread_numbers`)."""
+    and in a CSV's text column of numbers, a few integers past 64 bits its reader left as text
+    (:func:`_unread_numbers`), advising ``text_hint`` (the caller's way to declare a column text) for an id."""
     import numpy as np
     import pandas as pd
 
@@ -629,12 +671,14 @@ def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = ()) -> None:
             continue
         if col.dtype == object and frame.attrs.get(TABLE_FORMAT) == "csv" and \
                 (unread := _unread_numbers(col)) is not None:
-            count, row, value = unread
-            violations.append((str(name), "int64", count, (
-                f"integers no 64-bit type holds, which made the CSV reader read the whole column as text (e.g. "
-                f"{_long_shown(value)} in row {row}): every other value is a number, and the column would be learned "
-                "as categories; write them as decimals ('1e25'), or leave them empty (null); an id column: write it as "
-                "text (Parquet), or give it dtype string in prepare_data's data contract")))
+            count, row, value, low = unread
+            shown = {0: value, 1: col.iloc[low] if low is not None else None}
+            violations.append((str(name), "int64", count, _wide_detail(
+                shown, [0], None if low is None else 1, {0: row, 1: low},
+                "which made the CSV reader read the whole column as text: every other value is a number, and the "
+                "column would be learned as categories",
+                f"an amount: write these with an exponent ('1e+25', read as a float) or leave them empty (null); "
+                f"{text_hint}")))
             continue
         if pd.api.types.is_bool_dtype(col) or not pd.api.types.is_float_dtype(col):
             continue
@@ -701,10 +745,20 @@ def nested_values(col: pd.Series) -> tuple[int, Any] | None:
     return (len(nested), nested.iloc[0]) if len(nested) else None
 
 
-def shown_value(value: Any) -> str:
-    """``repr`` of a nested value (an array as its list), of at most 40 characters (cut with ``…``)."""
+def shown_value(value: Any, *, ends: bool = False) -> str:
+    """``repr`` of a nested value (an array as its list), of at most 40 characters (cut with ``…``); with
+    ``ends``, a longer text by its ends and length, and its value when it is a number: ``'000000000000…000000000001'
+    (401 characters: 1)`` (the one shortener of values and names: a number's last digits, a name's padding)."""
     text = repr(value.tolist() if hasattr(value, "tolist") and hasattr(value, "shape") else value)
-    return text if len(text) <= 40 else text[:39] + "…"
+    if len(text) <= 40:
+        return text
+    if ends and isinstance(value, str):
+        try:
+            number = f": {float(value):g}"
+        except ValueError:
+            number = ""
+        return f"{repr(value[:12] + '…' + value[-12:])} ({len(value)} characters{number})"
+    return text[:39] + "…"
 
 
 def check_uniform_types(frame: pd.DataFrame, columns: list[str]) -> None:

@@ -5750,8 +5750,9 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         out.attrs[CSV_TEXT_FROM] = late
         if unnamed:
             out.attrs[CSV_UNNAMED] = unnamed
-            if len(rows) > 1:  # each part's own to_csv index (0..k-1 in every part) told from data
-                out.attrs[CSV_PART_ROWS] = tuple(len(frame) for frame in rows)
+            if len(rows) > 1:  # each part's own to_csv index (0..k-1 in every part) told from data; a header-only
+                # part counted too (0 rows): the note counts the directory's files (review 60 L3)
+                out.attrs[CSV_PART_ROWS] = tuple(len(frame) for _, frame in frames)
     return out
 
 

@@ -271,10 +271,12 @@ def _backtest_config(args: argparse.Namespace):
     rules = MonitoringRules()
     realized_metric = ""  # monitoring.metric of --config (empty: the task's default, as monitor_model resolves it)
     data_format = ""  # data.format of --config: how prepare_data reads a name without .csv/.parquet
+    text_columns: tuple[str, ...] = ()  # data.contract's string and category columns (--config)
     if args.model and not args.config:
         raise ConfigError(f"--model {args.model!r} picks a model of --config, and no --config was given: give "
                           "--config ctloop.yaml, or leave --model out")
     if args.config:
+        from ctloop.contract import DataContract
         from ctloop.ops.spec import load_spec
 
         spec = load_spec(args.config)
@@ -291,6 +293,8 @@ def _backtest_config(args: argparse.Namespace):
         target = target or data.target
         time_column, holdout = time_column or data.time_column, data.holdout_fraction
         recency = data.recency_half_life
+        text_columns = tuple(c.name for c in DataContract.from_dict(data.contract or None).columns
+                             if c.dtype in ("string", "category"))  # as prepare_data leaves them text
         time_format = data.time_format if time_format is None else time_format
         monitoring = model.section("monitoring")
         if monitoring is not None:
@@ -319,7 +323,7 @@ def _backtest_config(args: argparse.Namespace):
                          gate=gate if gate.thresholds else None,  # validate() says what is missing
                          drift=from_arguments(DriftConfig, args, base=sections.get("drift")), rules=rules,
                          min_labels=min_labels,
-                         realized_metric=realized_metric)
+                         realized_metric=realized_metric, text_columns=text_columns)
     if holdout is not None:
         cfg.holdout_fraction = holdout
     cfg.recency_half_life = recency or ""

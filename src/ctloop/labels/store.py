@@ -775,28 +775,30 @@ class _Tally:
 _TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
 
 
-def _refuse_alike_header(source_uri: str, names: list, read: tuple[str, ...]) -> None:
+def _refuse_alike_header(source_uri: str, names: list, read: tuple[str, ...], what: str = "column") -> None:
     """Refuse a header naming a column the ingest reads (``read``: the key, label, instance, label_time)
     also as written otherwise, with surrounding spaces or in another Unicode form ('label' and 'label ', a
     spreadsheet export's header: one column to whoever reads the file): the ingest read 'label' and left
     'label ' out silently, and of 'instance ' alone nothing was said (every label stored without its
     instance). The rule of ``ctloop drift`` (:func:`ctloop.contract.alike_names` with ``case=True``: case
-    keeps two names apart); a :class:`DataSourceError` naming both headers."""
-    from ctloop.contract import alike_names, alike_words, written
+    keeps two names apart); a :class:`DataSourceError` naming both headers. ``what``: ``field`` for a JSON
+    object's names (:func:`_json_lines_batches`, one rule and wording for both)."""
+    from ctloop.contract import alike_names, alike_words, shown_name, written
 
     text = [n for n in names if isinstance(n, str)]
     for group in alike_names(text, case=True):
         wanted = next((n for n in read if written(n) == written(group[0])), None)
         if wanted is not None:
+            export = ", a spreadsheet export's header" if what == "column" else ""
             raise DataSourceError(f"{source_uri}: " + alike_words([group], (
-                f"differ only in surrounding spaces or Unicode form (one column to a reader, a spreadsheet export's "
-                f"header): the ingest reads {wanted!r}; rename or drop the other")))
+                f"differ only in surrounding spaces or Unicode form (one {what} to a reader{export}): the ingest "
+                f"reads {shown_name(wanted)}; rename or drop the other"), of=f"{what}s"))
     for name in text:
         wanted = next((n for n in read if n != name and written(n) == written(name)), None)
         if wanted is not None:  # 'instance ' alone: an optional column, which the ingest would not read
-            raise DataSourceError(f"{source_uri}: column {name!r} is {wanted!r} with surrounding spaces or in "
-                                  f"another Unicode form: the ingest reads a column named {wanted!r} exactly; "
-                                  "rename it")
+            raise DataSourceError(f"{source_uri}: {what} {shown_name(name)} differs from the {what} read, "
+                                  f"{shown_name(wanted)}, only in surrounding spaces or Unicode form: the ingest "
+                                  f"reads a {what} named so exactly; rename it")
 
 
 def columns_said(columns, missing: str | None = None) -> str:
@@ -1086,7 +1088,7 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         source = gzip.GzipFile(fileobj=raw) if gzipped else raw
         columns: dict[str, list] = {c: [] for c in wanted}
         count = 0
-        named = set(wanted)  # the field names seen (each checked once: _refuse_alike_fields)
+        named = set(wanted)  # the field names seen (each checked once: _refuse_alike_header)
         unreadable = f"{source_uri} is not a readable JSON lines file"
         try:
             for number, line in enumerate(_lines(source), start=1):
@@ -1118,7 +1120,8 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
                 if _SURROGATE_ESCAPE.search(text):  # rare: only then is each field looked at
                     _refuse_lone_surrogates(record, wanted, f"{unreadable}: line {number}")
                 if not named.issuperset(record):  # a name not seen yet: is it a field read, spelled otherwise?
-                    _refuse_alike_fields(record, named, wanted, f"{source_uri}: line {number}")
+                    _refuse_alike_header(f"{source_uri}: line {number}", list(record), wanted, what="field")
+                    named.update(record)
                 for c in wanted:
                     columns[c].append(record.get(c, _ABSENT))
                 count += 1
@@ -1136,23 +1139,6 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
 
 
 _ABSENT = object()  # a field a JSON object does not have
-
-
-def _refuse_alike_fields(record: dict, named: set, wanted: tuple[str, ...], where: str) -> None:
-    """Refuse a JSON object's field that is a field the ingest reads (``wanted``) with surrounding spaces or
-    in another Unicode form ('label ': never read, as a CSV header's :func:`_refuse_alike_header`); each
-    name not in ``named`` checked once, then added to it."""
-    from ctloop.contract import written
-
-    for name in record:
-        if name in named:
-            continue
-        named.add(name)
-        read = next((w for w in wanted if written(w) == written(str(name))), None)
-        if read is not None:
-            beside = f" beside {read!r}" if read in record else ""
-            raise DataSourceError(f"{where}: field {name!r}{beside} is {read!r} with surrounding spaces or in another "
-                                  f"Unicode form: the ingest reads a field named {read!r} exactly; rename it")
 
 
 def _without_repeated_fields(text: str, fields: tuple[str, ...], where: str):
@@ -1412,8 +1398,8 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
                 yield chunk
 
 
-def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bool = False, *, source: str = "",
-            rows: int = 0) -> None:
+def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bool, *, source: str,
+            rows: int) -> None:
     """Write the manifest of a new store (``codes``: its labels hold a class written with a leading
     zero, :func:`_store_codes`) and move the staged label file into the store, named by
     the ingest time first: the store's files list (sorted) in ingest order, so of two labels with
@@ -1424,26 +1410,14 @@ def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bo
     temporary file: no label file is added (round 60; round 59 let it through as the traceback)."""
     from ctloop.storage import memory_said
 
-    with memory_said(source or staged, fix=MEMORY_FIX,
+    with memory_said(source, fix=MEMORY_FIX,
                      writing=f"its {rows:,} label(s) to the label store {store_root} (none was added)"):
         _commit_staged(store_root, key, known, staged, codes)
 
 
 def _commit_staged(store_root: str, key: str, known: str | None, staged: str, codes: bool) -> None:
     """:func:`_commit`'s work."""
-    import os
-    import shutil
-    from pathlib import Path
-
-    from ctloop.storage import (
-        _make_dir,
-        _unwritable,
-        create_bytes,
-        is_remote,
-        parse,
-        read_bytes,
-        write_bytes,
-    )
+    from ctloop.storage import create_bytes, exists, read_bytes
 
     root = store_root.rstrip("/")
     if known is None:
@@ -1456,17 +1430,59 @@ def _commit_staged(store_root: str, key: str, known: str | None, staged: str, co
         record = {"key": key, "format": 1, "labels": kind[0]}
         if codes and kind[0] == "names":
             record["codes"] = True
-        if not create_bytes(manifest, json.dumps(record).encode(), content_type="application/json"):
-            data = read_bytes(manifest)
-            other = _manifest_key(manifest, data)
-            if other != key:
-                raise ConfigError(f"label store {store_root} is keyed by {other!r}, not {key!r} (another ingest made "
-                                  f"it a moment ago): ingest labels keyed by {key!r} into another store (one key per "
-                                  "store)")
-            theirs = _store_codes(store_root)
-            if theirs is not None and theirs != codes:  # the file staged as the first of a new store: again
-                raise _Restage(theirs)
-            _refuse_kind(store_root, kind[0], *kind[1], manifest_data=data)
+        payload = json.dumps(record).encode()
+        if create_bytes(manifest, payload, content_type="application/json"):
+            try:
+                _store_part(root, staged)
+            except BaseException:  # memory or disk ran out, interrupted: no label added, so no kind (review 60 M1)
+                _drop_own_manifest(store_root, manifest, payload)
+                raise
+            return
+        data = read_bytes(manifest)
+        other = _manifest_key(manifest, data)
+        if other != key:
+            raise ConfigError(f"label store {store_root} is keyed by {other!r}, not {key!r} (another ingest made "
+                              f"it a moment ago): ingest labels keyed by {key!r} into another store (one key per "
+                              "store)")
+        theirs = _store_codes(store_root)
+        if theirs is not None and theirs != codes:  # the file staged as the first of a new store: again
+            raise _Restage(theirs)
+        _refuse_kind(store_root, kind[0], *kind[1], manifest_data=data)
+        _store_part(root, staged)
+        if not exists(manifest):  # the ingest that made it failed and dropped it meanwhile: its record again
+            create_bytes(manifest, data, content_type="application/json")
+        return
+    _store_part(root, staged)
+
+
+def _drop_own_manifest(store_root: str, manifest: str, payload: bytes) -> None:
+    """Delete the manifest ``manifest`` of a new store whose first ingest (which wrote it, ``payload``) added no
+    label file: it recorded the key and kind of labels the store never got, and a later ingest of another kind
+    into the empty store was refused as one_kind (review 60 M1). Only while it is still those bytes and the
+    store holds no label file: another first ingest that read it (its key and kind) and added its part
+    meanwhile keeps it (the guarantee test_fix38c_labels_commit_full_disk kept by never deleting it); one whose
+    part lands after the check finds the manifest gone after its upload and writes the record again (as this
+    does when it finds a part after the delete). Best effort: on any error the manifest stays, as before."""
+    from ctloop.storage import create_bytes, delete, read_bytes
+
+    try:
+        if label_files(store_root) or read_bytes(manifest) != payload:
+            return
+        delete(manifest)
+        if label_files(store_root):  # another's part landed between the check and the delete
+            create_bytes(manifest, payload, content_type="application/json")
+    except Exception:  # noqa: BLE001 - the refusal being raised is what the user needs to read
+        pass
+
+
+def _store_part(root: str, staged: str) -> None:
+    """Move the staged label file into the store ``root`` as a part file named by the ingest time."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from ctloop.storage import _make_dir, _unwritable, is_remote, parse, write_bytes
+
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet"
     if is_remote(final):

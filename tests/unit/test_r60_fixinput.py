@@ -1,0 +1,259 @@
+"""Review of round 60's input merge: integers past 64 bits in real id columns, a refused first ingest into a new
+label store, names padded with spaces.
+
+H1. a CSV column of ids some of which are past 2**64 (ICCIDs: 19 and 20 digits) is an id column, read as text as
+    before round 60, not refused; a column the data contract declares text is not refused by ``ctloop backtest
+    --config`` either (as prepare_data reads the contract).
+M1. a first ingest into a new label store refused while its labels are written leaves no manifest (local, moto
+    S3), unless another first ingest's part landed under it meanwhile.
+L2. a JSON field alike a field read names which one has the spaces; a name padded with a megabyte of spaces is
+    shown by its ends.
+L3. a directory's header-only CSV part is counted in the note on its left-out index column; the part rows leave
+    the frame's attrs with the column.
+(M2, review 60: benchmarks/bench_r59_finite_check.py's CSV cases.)
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ctloop.cli import main
+
+DAY = "2026-01-01"
+
+
+def _daily(path, values: list[str], rows_y=None) -> str:
+    ts = [f"{pd.Timestamp(DAY) + pd.Timedelta(days=i):%Y-%m-%d}" for i in range(len(values))]
+    pd.DataFrame({"ts": ts, "x": values, "y": [i % 2 for i in range(len(values))]}).to_csv(path, index=False)
+    return str(path)
+
+
+# H1. id columns ---------------------------------------------------------------------------------------------
+
+
+def _iccids(n: int) -> list[str]:
+    """SIM card ids: 19 digits (below 2**64) and 20 digits (past it), half each."""
+    return [f"{89_01_260_0000_0000_0000 + i}" if i % 2 else f"{8_901_260_000_000_000_000 * 10 + i}"
+            for i in range(n)]
+
+
+def test_an_iccid_column_half_past_64_bits_is_read_as_text_not_refused(tmp_path):
+    from ctloop.contract import check_finite
+    from ctloop.storage import read_table
+
+    ids = _iccids(200)
+    assert sum(int(v) >= 2**64 for v in ids) == 100 and {len(v) for v in ids} == {19, 20}
+    frame = read_table(_daily(tmp_path / "d.csv", ids))
+    assert frame["x"].dtype == object
+    check_finite(frame)
+
+
+def test_long_ids_beside_one_short_value_are_an_id_column(tmp_path):
+    """The round-60 exemption ("every value past 64 bits") missed 99 long ids and one '0'."""
+    from ctloop.contract import check_finite
+    from ctloop.storage import read_table
+
+    check_finite(read_table(_daily(tmp_path / "d.csv", ["0", *(str(10**25 + i) for i in range(99))])))
+
+
+def test_a_lone_integer_past_64_bits_among_amounts_is_still_refused(tmp_path):
+    from ctloop.contract import check_finite
+    from ctloop.errors import DataValidationError
+    from ctloop.storage import read_table
+
+    frame = read_table(_daily(tmp_path / "d.csv", [*map(str, range(1000)), *(["1" + "0" * 25] * 3)]))
+    with pytest.raises(DataValidationError, match=r"column 'x' breaks rule 'int64' in 3 row\(s\)"):
+        check_finite(frame)
+
+
+SPEC = """\
+apiVersion: ctloop.dev/v1alpha2
+kind: ContinuousTraining
+models:
+  - name: m
+    data:
+      uri: {uri}
+      target: y
+      time_column: ts
+      contract: {{columns: {{acct: {{dtype: string}}}}}}
+    training: {{estimator: logistic_regression}}
+    gate: {{thresholds: {{roc_auc: 0.5}}, bootstrap_rounds: 20}}
+    monitoring: {{log_root: /nonexistent/logs, window: 1D}}
+"""
+
+
+def _accounts(path, rows: int = 400) -> str:
+    """A table whose 'acct' column is account numbers, one of them 26 digits: read as text by pandas."""
+    rng = np.random.default_rng(0)
+    ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.random(rows)) * 4, unit="D")
+    a = rng.normal(size=rows)
+    acct = [str(1000 + i) for i in range(rows - 1)] + ["1" + "0" * 25]
+    pd.DataFrame({"ts": ts, "a": a, "acct": acct, "y": (a + rng.normal(0, 0.7, rows) > 0).astype(int)}).to_csv(
+        path, index=False)
+    return str(path)
+
+
+def test_backtest_with_config_leaves_a_column_the_contract_declares_text(tmp_path, capsys):
+    """At b7c7e390 this exited 0; round 60's check refused it (rule 'int64'): the backtest skipped only the time
+    column, never the contract's string columns prepare_data skips (components/prepare/core.py)."""
+    data = _accounts(tmp_path / "events.csv")
+    (tmp_path / "ctloop.yaml").write_text(SPEC.format(uri=data))
+    code = main(["backtest", "--config", str(tmp_path / "ctloop.yaml"), "--model", "m", "--policy", "never",
+                 "--train-window", "1D", "--quiet", "--output", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_backtest_without_the_contract_refuses_it_and_says_how_to_declare_it(tmp_path, capsys):
+    data = _accounts(tmp_path / "events.csv")
+    code = main(["backtest", "--data", data, "--target", "y", "--time-column", "ts", "--window", "1D",
+                 "--policy", "never", "--train-window", "1D", "--quiet", "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "column 'acct' breaks rule 'int64' in 1 row(s)" in err
+    assert "decimals" not in err and "data.contract" in err and "--config" in err
+    assert not (tmp_path / "out" / "backtest.json").exists()
+
+
+# M1. a refused first ingest into a new label store ----------------------------------------------------------
+
+
+def _labels(path, rows: int = 20, start: int = 0, names: bool = False) -> str:
+    path.write_text("request_id,label\n" + "".join(f"r{i},{('yes', 'no')[i % 2] if names else i % 2}\n"
+                                                   for i in range(start, start + rows)))
+    return str(path)
+
+
+@pytest.mark.parametrize("failure", [MemoryError, "disk full"])
+def test_a_refused_first_ingest_leaves_no_manifest_and_the_store_takes_another_kind(tmp_path, capsys, monkeypatch,
+                                                                                   failure):
+    """Before: labels/_ctloop_labels.json stayed, recording the key and 'labels: numbers' of an ingest that added
+    no label; the next ingest of yes/no labels into the empty store was refused as one_kind."""
+    import errno
+    import shutil
+
+    store = tmp_path / "store"
+    real_copy = shutil.copyfile
+
+    def fails(src, dst, **kw):  # the copy starts, then memory or disk runs out
+        real_copy(src, dst, **kw)
+        if failure is MemoryError:
+            raise MemoryError
+        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+    with monkeypatch.context() as m:
+        m.setattr(shutil, "copyfile", fails)
+        assert main(["labels", "ingest", "--labels", _labels(tmp_path / "n.csv"), "--store", str(store)]) == 2
+    assert not [p for p in store.rglob("*") if p.is_file()]  # neither a part nor the manifest
+    capsys.readouterr()
+    code = main(["labels", "ingest", "--labels", _labels(tmp_path / "y.csv", names=True), "--store", str(store)])
+    assert code == 0, capsys.readouterr().err
+
+
+def test_a_refused_first_ingest_keeps_a_manifest_another_ingest_wrote_its_part_under(tmp_path, monkeypatch):
+    """The guarantee test_fix38c_labels_commit_full_disk kept by keeping the manifest: a second first ingest that
+    read it (its key and kind) and added its part meanwhile keeps the store keyed and of one kind."""
+    import shutil
+
+    from ctloop.labels import store as store_module
+
+    store = tmp_path / "store"
+    real_copy = shutil.copyfile
+    other = tmp_path / "other.parquet"
+
+    def another_lands_then_fails(src, dst, **kw):  # another ingest's part lands in the store, then this copy fails
+        real_copy(src, other)
+        real_copy(src, dst.with_name(f"part-00000000T000000000000Z-{'0' * 32}.parquet"))
+        raise MemoryError
+
+    monkeypatch.setattr(shutil, "copyfile", another_lands_then_fails)
+    from ctloop.errors import DataSourceError
+
+    with pytest.raises(DataSourceError, match="does not fit in this process's memory"):
+        store_module.ingest_labels(_labels(tmp_path / "n.csv"), str(store))
+    assert (store / "labels" / "_ctloop_labels.json").is_file()
+    assert store_module.store_key(str(store)) == "request_id"
+
+
+def test_a_refused_first_ingest_into_a_new_object_store_leaves_no_manifest(tmp_path, capsys, monkeypatch, s3):
+    from pathlib import Path
+
+    from ctloop import storage
+    from tests.fixtures.object_stores import fresh_bucket
+
+    store = fresh_bucket(s3, monkeypatch, tmp_path / "home", "store")
+
+    def runs_out(self):
+        raise MemoryError
+
+    with monkeypatch.context() as m:
+        m.setattr(Path, "read_bytes", runs_out)
+        assert main(["labels", "ingest", "--labels", _labels(tmp_path / "n.csv"), "--store", store]) == 2
+    assert not storage.exists(f"{store}/labels/_ctloop_labels.json")
+    capsys.readouterr()
+    code = main(["labels", "ingest", "--labels", _labels(tmp_path / "y.csv", names=True), "--store", store])
+    assert code == 0, capsys.readouterr().err
+
+
+# L2. names with surrounding spaces: the right name blamed, a padded name shortened ---------------------------
+
+
+def test_a_json_field_alike_the_key_read_names_which_one_has_the_spaces(tmp_path, capsys):
+    """Before: "field 'id' is ' id' with surrounding spaces" (the key read, --key ' id', has them, not 'id')."""
+    (tmp_path / "l.jsonl").write_text('{"id": "r1", "label": 1}\n')
+    code = main(["labels", "ingest", "--labels", str(tmp_path / "l.jsonl"), "--store", str(tmp_path / "s"),
+                 "--key", " id"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "line 1: field 'id' differs from the field read, ' id', only in surrounding spaces" in err, err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_name_padded_with_a_megabyte_of_spaces_is_shown_by_its_ends(tmp_path, capsys, fmt):
+    padded = "label" + " " * (1 << 20)
+    path = tmp_path / f"l.{fmt}"
+    if fmt == "csv":
+        path.write_text(f"request_id,label,{padded}\nr1,1,0\n")
+    else:
+        path.write_text(json.dumps({"request_id": "r1", "label": 1, padded: 0}) + "\n")
+    code = main(["labels", "ingest", "--labels", str(path), "--store", str(tmp_path / "s")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err[:300]
+    assert len(err) < 600 and "'label       …            ' (1048581 characters)" in err, err[:600]
+
+
+# L3. a directory of CSV parts each with its own to_csv index --------------------------------------------------
+
+
+def _indexed_parts(directory, header_only: bool = True) -> str:
+    directory.mkdir()
+    for n, k in enumerate((4, 0, 3) if header_only else (4, 3)):
+        ts = [f"2026-01-{d + 1:02d}" for d in range(k)]
+        pd.DataFrame({"ts": ts, "y": [i % 2 for i in range(k)], "x": range(k)}).to_csv(directory / f"part-{n}.csv")
+    return str(directory)
+
+
+def test_a_header_only_part_is_counted_among_the_files_whose_index_is_left_out(tmp_path):
+    """Before: "each of its 2 files" of a directory of 3 (one header-only: no rows, no positions)."""
+    from ctloop.contract import drop_unnamed_columns
+    from ctloop.storage import read_table
+
+    source = _indexed_parts(tmp_path / "d")
+    with pytest.warns(UserWarning, match="holds each of its 3 files' row positions"):
+        drop_unnamed_columns(read_table(source))
+
+
+def test_the_part_rows_leave_the_frames_attrs_with_the_index_column(tmp_path):
+    """pandas writes a frame's attrs into the Parquet file it writes (its pandas metadata): the part rows, a note
+    for the index column only, went with the table once the column was left out."""
+    from ctloop.contract import drop_unnamed_columns
+    from ctloop.storage import CSV_PART_ROWS, read_table
+
+    frame = read_table(_indexed_parts(tmp_path / "d", header_only=False))
+    assert CSV_PART_ROWS in frame.attrs
+    with pytest.warns(UserWarning):
+        out = drop_unnamed_columns(frame)
+    assert CSV_PART_ROWS not in out.attrs
