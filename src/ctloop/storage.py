@@ -6553,17 +6553,27 @@ def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, f
     raise header_line_again(uri, header, lines, [int(r) + 1 for r in found])
 
 
+def header_named(names: list[str], unnamed: Any = (), numbers: bool = False) -> list[str]:
+    """The names among ``names`` that a header line read again as a row leaves as themselves, as text: not empty
+    in the header (``unnamed``: pandas' 'Unnamed: <i>'), not one pandas reads as missing ('NA': ``STR_NA_VALUES``),
+    and (unless ``numbers``) not one reading as a number ('2024', :func:`_name_is_number`). One rule for
+    :func:`header_rows` and the streamed reader's probe (``drift.streaming._refuse_header_line_again``)."""
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    return [n for n in names if n not in unnamed and n not in STR_NA_VALUES and (numbers or not _name_is_number(n))]
+
+
 def header_rows(frame: pd.DataFrame, unnamed: Any = ()) -> np.ndarray:
     """The positions of ``frame``'s rows whose every field is its column's name (:func:`_header_cell`; the
     names in ``unnamed`` were empty in the header), when those rows made a column text that the others hold as
     numbers or dates (:func:`_made_text`); none else. Read cheaply: only when every named column is text, and
     then the first one's values first (:func:`_refuse_header_line_again`, and the streamed reader's batches)."""
     import numpy as np
-    from pandas._libs.parsers import STR_NA_VALUES
 
     none = np.zeros(0, dtype=np.intp)
     names = [str(c) for c in frame.columns]
-    named = [i for i, name in enumerate(names) if name not in unnamed and name not in STR_NA_VALUES]
+    kept = set(header_named(names, unnamed, numbers=True))
+    named = [i for i, name in enumerate(names) if name in kept]
     if not len(frame) or not named or any(
             frame.iloc[:, i].dtype.kind in "biufcmM" and not _name_is_number(names[i]) for i in named):
         return none  # a header line read as a row makes every named column text (one named '2024' may stay a number)
