@@ -143,3 +143,19 @@ def test_a_trailing_comma_header_repeated_in_the_first_block_is_refused(tmp_path
         rc, err = _drift(tmp_path, capsys, tmp_path / "cur.csv", engine=engine)
         assert rc == 2, (engine, err)
         assert ": line 61 repeats its header line 'codes,target,c,' (CSV" in err, (engine, err)
+
+
+def test_a_column_text_in_its_first_rows_only_is_judged_on_the_file_by_both_engines(tmp_path, capsys):
+    """'A1' in the first rows, numbers after, the header line again past the first block: read_table reads the
+    column as text (the header line made no column text), and the streamed reader, which judged the later batch
+    alone (all numbers there but 'code'), refused the file (review 60, code_late.csv); both read it now."""
+    rng = np.random.default_rng(9)
+    codes = ["A1"] * 100 + [str(v) for v in rng.integers(0, 99999, 249_900)]
+    cities = rng.choice(["aa", "bb"], 250_000)
+    lines = [f"{c},{t}" for c, t in zip(codes, cities, strict=True)]
+    (tmp_path / "ref.csv").write_text("code,city\n" + "\n".join(lines[:2000]) + "\n")
+    (tmp_path / "cur.csv").write_text("code,city\n" + "\n".join(lines[:200_000] + ["code,city"] + lines[200_000:])
+                                      + "\n")
+    for engine in ("memory", "stream"):
+        rc, err = _drift(tmp_path, capsys, tmp_path / "cur.csv", engine=engine)
+        assert rc in (0, 1), (engine, err)
