@@ -6509,9 +6509,9 @@ def _header_cell(column: pd.Series, name: str, unnamed: bool) -> np.ndarray:
         return column.isna().to_numpy()
     if column.dtype.kind in "biuf":
         return (column == float(name)).to_numpy() if _name_is_number(name) else np.zeros(len(column), dtype=bool)
-    text = column.astype(str).str.removeprefix("\ufeff")
-    same = text.eq(name).to_numpy()
+    same = column.isin([name, "\ufeff" + name]).to_numpy()  # one hash look-up a value (review 60: not astype(str))
     if _name_is_number(name):
+        text = column.astype(str).str.removeprefix("\ufeff")
         same |= (pd.to_numeric(text, errors="coerce") == float(name)).to_numpy()
     return same
 
