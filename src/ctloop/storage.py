@@ -4133,11 +4133,15 @@ def refuse_other_separator(uri: str, columns: Any, head: bytes | None = None) ->
 
 
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?")
+# '1,000', '-999,000': a thousands separator as often as a decimal comma, named as one only beside a value that is
+# none ('2,5', '0,125', '1234,567'): three digits after the comma, one to three before it, not a leading 0
+_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2},\d{3}")
 
 
 def _decimal_comma(head: bytes | None, sep: str) -> str | None:
     """The first field of the rows in a CSV's first bytes ``head`` (fields split at ``sep``) that is a number
-    written with a decimal comma, None for none (or no ``head``)."""
+    written with a decimal comma and could not be one written with a thousands separator (``_THOUSANDS``), None
+    for none (or no ``head``)."""
     if not head:
         return None
     if head[:2] == GZIP_MAGIC:
@@ -4150,7 +4154,8 @@ def _decimal_comma(head: bytes | None, sep: str) -> str | None:
         lines = lines[:-1]  # the last line, cut short
     for line in lines:
         for cell in line.split(sep):
-            if _DECIMAL_COMMA.fullmatch(value := cell.strip().strip('"')):
+            value = cell.strip().strip('"')
+            if _DECIMAL_COMMA.fullmatch(value) and not _THOUSANDS.fullmatch(value):
                 return value
     return None
 
