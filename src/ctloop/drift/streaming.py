@@ -2483,30 +2483,41 @@ def _header_hits(batch: Any, names: list[str], unnamed: set[str]) -> pa.Array | 
     """The positions of ``batch``'s rows (a record batch or table) whose every field in ``names`` is its column's
     name, as :func:`ctloop.storage.header_rows` finds them (a leading BOM dropped; an empty name, or one pandas
     reads as missing, a missing value; a name reading as a number that number in a number column); None when
-    none. Arrow compares, column by column, stopping at the first column that leaves none."""
+    none. None at once (no value read) when no column is named (:func:`ctloop.storage.header_named`) or a named
+    one is not text: a header line read as a row makes every named column text (where the file's first block
+    held it; past that block the type change is caught: :meth:`Source._file_batches`). Then Arrow compares,
+    column by column, stopping at the first column that leaves none."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from pandas._libs.parsers import STR_NA_VALUES
 
     from ctloop import storage
 
-    hit = None
+    named = set(storage.header_named(names, unnamed))
+    tests = []
     for name in names:
-        column = batch.column(name)
-        kind = column.type
+        kind = batch.schema.field(name).type
+        text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
         if name in unnamed or name in STR_NA_VALUES:
-            same = pc.is_null(column)
-        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            same = pc.is_in(column, value_set=pa.array([name, "\ufeff" + name]))
-        elif storage._name_is_number(name) and (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
-            same = pc.equal(pc.cast(column, pa.float64()), float(name))
+            tests.append((name, None))
+        elif text:
+            tests.append((name, pa.array([name, "\ufeff" + name])))
+        elif name not in named and (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            tests.append((name, float(name)))  # a column named '2024' read as numbers
         else:
             return None
+    if not named or not batch.num_rows:
+        return None
+    hit = None
+    for name, value in sorted(tests, key=lambda t: t[0] not in named):  # a named column first: fewest hits
+        column = batch.column(name)
+        same = pc.is_null(column) if value is None else pc.is_in(column, value_set=value) \
+            if isinstance(value, pa.Array) else pc.equal(pc.cast(column, pa.float64()), value)
         same = pc.fill_null(same, False)
         hit = same if hit is None else pc.and_(hit, same)
         if not pc.any(hit).as_py():
             return None
-    return None if hit is None else pc.indices_nonzero(hit)
+    return pc.indices_nonzero(hit)
 
 
 def _refuse_header_line_again(fragment: Any, batch: pa.RecordBatch, shown: str, partition_keys: Any,
@@ -2514,23 +2525,12 @@ def _refuse_header_line_again(fragment: Any, batch: pa.RecordBatch, shown: str, 
     """Refuse a CSV file whose header line stands among the rows of ``batch`` (the file's own columns read), where
     the file's first block held it: every column was typed text, and drift said "column 'codes' is string in
     the current data but int64 in the reference" (past that block the type change is caught where it fails:
-    :meth:`Source._file_batches`). Only a batch whose every named column (:func:`ctloop.storage.header_named`)
-    is text is looked at; its rows whose every field is its column's name are found in Arrow
-    (:func:`_header_hits`: none in nearly every batch), and only for a batch holding one is the file judged as
-    read_table judges it (:func:`_file_header_rows`: a column made text), then its lines read
-    (:func:`_header_line_again`), each once for the file (``memo``)."""
-    import pyarrow as pa
-
-    from ctloop import storage
-
+    :meth:`Source._file_batches`). Its rows whose every field is its column's name are found in Arrow
+    (:func:`_header_hits`: none in nearly every batch, most at once by the columns' types), and only for a batch
+    holding one is the file judged as read_table judges it (:func:`_file_header_rows`: a column made text), then
+    its lines read (:func:`_header_line_again`), each once for the file (``memo``)."""
     names = [n for n in batch.schema.names if n not in set(partition_keys or ())]
-    unnamed = _unnamed(fragment, memo)
-    text = storage.header_named(names, unnamed)
-    if not text or not batch.num_rows or not all(  # a header line in the first block types every column text
-            pa.types.is_string(kind := batch.schema.field(n).type) or pa.types.is_large_string(kind)
-            or pa.types.is_null(kind) for n in text):
-        return  # a column of numbers: no such line there (past that block the type change is caught)
-    if _header_hits(batch, names, unnamed) is not None and _file_header_rows(fragment, memo) and \
+    if _header_hits(batch, names, _unnamed(fragment, memo)) is not None and _file_header_rows(fragment, memo) and \
             (again := _header_line_again(fragment, shown, memo)):
         raise again
 
