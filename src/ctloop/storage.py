@@ -4133,11 +4133,15 @@ def refuse_other_separator(uri: str, columns: Any, head: bytes | None = None) ->
 
 
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?")
+# '1,000', '-999,000': a thousands separator as often as a decimal comma, named as one only beside a value that is
+# none ('2,5', '0,125', '1234,567'): three digits after the comma, one to three before it, not a leading 0
+_THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2},\d{3}")
 
 
 def _decimal_comma(head: bytes | None, sep: str) -> str | None:
     """The first field of the rows in a CSV's first bytes ``head`` (fields split at ``sep``) that is a number
-    written with a decimal comma, None for none (or no ``head``)."""
+    written with a decimal comma and could not be one written with a thousands separator (``_THOUSANDS``), None
+    for none (or no ``head``)."""
     if not head:
         return None
     if head[:2] == GZIP_MAGIC:
@@ -4150,7 +4154,8 @@ def _decimal_comma(head: bytes | None, sep: str) -> str | None:
         lines = lines[:-1]  # the last line, cut short
     for line in lines:
         for cell in line.split(sep):
-            if _DECIMAL_COMMA.fullmatch(value := cell.strip().strip('"')):
+            value = cell.strip().strip('"')
+            if _DECIMAL_COMMA.fullmatch(value) and not _THOUSANDS.fullmatch(value):
                 return value
     return None
 
@@ -6510,9 +6515,9 @@ def _header_cell(column: pd.Series, name: str, unnamed: bool) -> np.ndarray:
         return column.isna().to_numpy()
     if column.dtype.kind in "biuf":
         return (column == float(name)).to_numpy() if _name_is_number(name) else np.zeros(len(column), dtype=bool)
-    text = column.astype(str).str.removeprefix("\ufeff")
-    same = text.eq(name).to_numpy()
+    same = column.isin([name, "\ufeff" + name]).to_numpy()  # one hash look-up a value (review 60: not astype(str))
     if _name_is_number(name):
+        text = column.astype(str).str.removeprefix("\ufeff")
         same |= (pd.to_numeric(text, errors="coerce") == float(name)).to_numpy()
     return same
 
@@ -6520,20 +6525,26 @@ def _header_cell(column: pd.Series, name: str, unnamed: bool) -> np.ndarray:
 def _made_text(frame: pd.DataFrame, keep: np.ndarray, names: list[str], unnamed: dict) -> list[str]:
     """The columns of ``frame`` read as text that its rows ``keep`` alone hold as numbers or ISO dates: what the
     header line read as a row made text (none: a table of text whose row names its columns, left as it is)."""
-    import pandas as pd
-
     made = []
     for i, name in enumerate(names):
         column = frame.iloc[:, i]
         if name in unnamed or column.dtype.kind != "O":
             continue
+        head = column.iloc[:1000][keep[:1000]].dropna().iloc[:100]
+        if len(head) and not _numbers_or_dates(head):
+            continue  # words among its first values: not made text, the rest unread (review 60: 1.1 s per 1e6 rows)
         values = column[keep].dropna()
-        if not len(values):
-            continue
-        if pd.to_numeric(values, errors="coerce").notna().all() or \
-                pd.to_datetime(values, errors="coerce", format="ISO8601").notna().all():
+        if len(values) and _numbers_or_dates(values):
             made.append(name)
     return made
+
+
+def _numbers_or_dates(values: pd.Series) -> bool:
+    """Whether every one of ``values`` (text) reads as a number, or every one as an ISO date."""
+    import pandas as pd
+
+    return bool(pd.to_numeric(values, errors="coerce").notna().all() or
+                pd.to_datetime(values, errors="coerce", format="ISO8601").notna().all())
 
 
 def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:
@@ -6554,17 +6565,27 @@ def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, f
     raise header_line_again(uri, header, lines, [int(r) + 1 for r in found])
 
 
+def header_named(names: list[str], unnamed: Any = (), numbers: bool = False) -> list[str]:
+    """The names among ``names`` that a header line read again as a row leaves as themselves, as text: not empty
+    in the header (``unnamed``: pandas' 'Unnamed: <i>'), not one pandas reads as missing ('NA': ``STR_NA_VALUES``),
+    and (unless ``numbers``) not one reading as a number ('2024', :func:`_name_is_number`). One rule for
+    :func:`header_rows` and the streamed reader's probe (``drift.streaming._refuse_header_line_again``)."""
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    return [n for n in names if n not in unnamed and n not in STR_NA_VALUES and (numbers or not _name_is_number(n))]
+
+
 def header_rows(frame: pd.DataFrame, unnamed: Any = ()) -> np.ndarray:
     """The positions of ``frame``'s rows whose every field is its column's name (:func:`_header_cell`; the
     names in ``unnamed`` were empty in the header), when those rows made a column text that the others hold as
     numbers or dates (:func:`_made_text`); none else. Read cheaply: only when every named column is text, and
     then the first one's values first (:func:`_refuse_header_line_again`, and the streamed reader's batches)."""
     import numpy as np
-    from pandas._libs.parsers import STR_NA_VALUES
 
     none = np.zeros(0, dtype=np.intp)
     names = [str(c) for c in frame.columns]
-    named = [i for i, name in enumerate(names) if name not in unnamed and name not in STR_NA_VALUES]
+    kept = set(header_named(names, unnamed, numbers=True))
+    named = [i for i, name in enumerate(names) if name in kept]
     if not len(frame) or not named or any(
             frame.iloc[:, i].dtype.kind in "biufcmM" and not _name_is_number(names[i]) for i in named):
         return none  # a header line read as a row makes every named column text (one named '2024' may stay a number)

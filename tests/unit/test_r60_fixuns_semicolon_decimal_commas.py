@@ -91,3 +91,24 @@ def test_a_file_of_one_row_names_its_decimal_comma(tmp_path):
     path.write_text("ts;x\n2024-05-06 00:10:15;-0,5\n")
     with pytest.raises(DataSourceError, match=r"its numbers have decimal commas \(e\.g\. '-0,5'\)"):
         read_table(str(path))
+
+
+@pytest.mark.parametrize("rows", ["1;1,000;x\n2;2,500;y\n", "1;12,345;x\n2;-999,000;y\n"])
+def test_thousands_separators_are_not_called_decimal_commas(tmp_path, rows):
+    """'1,000' is a thousand as often as one: a value whose comma has three digits after it and one to three
+    (not starting with 0) before it is not named as a decimal comma unless another value of the rows is one."""
+    path = tmp_path / "amounts.csv"
+    path.write_text("id;amount;tag\n" + rows)
+    with pytest.raises(DataSourceError) as info:
+        read_table(str(path))
+    assert str(info.value) == (f"{path} has one column 'id;amount;tag': a CSV separated by ';'? ctloop reads "
+                               "comma-separated CSV: write it with ',' or as Parquet")
+
+
+@pytest.mark.parametrize("rows, named", [("1;1,000;x\n2;2,5;y\n", "2,5"), ("1;0,125;x\n", "0,125"),
+                                         ("1;1234,567;x\n", "1234,567")])
+def test_a_decimal_comma_beside_three_digit_ones_is_named(tmp_path, rows, named):
+    path = tmp_path / "amounts.csv"
+    path.write_text("id;amount;tag\n" + rows)
+    with pytest.raises(DataSourceError, match=f"its numbers have decimal commas \\(e.g. '{named}'\\)"):
+        read_table(str(path))

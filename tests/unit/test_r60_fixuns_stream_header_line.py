@@ -52,13 +52,17 @@ def test_drift_names_the_header_line_with_either_engine(files, capsys, engine, n
                    "the repeated header line\n")
 
 
+class _Half:
+    """A model answering 0.5 for every row: the refusal is the reader's, and the test's cost was sklearn's import
+    (2 s of the first case's 3), not its data."""
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.full((len(frame), 2), 0.5)
+
+
 @pytest.mark.parametrize("name, line", [("small", 302), ("big", 150_002)])
 def test_batch_scoring_names_it_too(files, tmp_path, name, line):
-    from sklearn.linear_model import LogisticRegression
-
-    train = _table(200, 3)
-    model = LogisticRegression().fit(train[["codes", "a"]], train["codes"] > 4)
-    scorer = scoring.Scorer(model, "m", "1", "champion", ["codes", "a"], ["codes", "a"])
+    scorer = scoring.Scorer(_Half(), "m", "1", "champion", ["codes", "a"], ["codes", "a"])
     with pytest.raises(DataSourceError, match=rf"{name}\.csv: line {line} repeats its header line 'codes,a,c' "):
         scoring.score(scorer, str(files / f"{name}.csv"), str(tmp_path / "out"), run_id="r",
                       log_root=str(tmp_path / "log"))
@@ -74,3 +78,88 @@ def test_a_table_of_text_naming_its_column_in_a_row_is_compared(tmp_path, capsys
     rc = main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
                "--engine", engine, "--quiet"])
     assert rc in (0, 1), capsys.readouterr().err
+
+
+def _drift(tmp_path, capsys, current, *more: str, engine: str = "stream") -> tuple[int, str]:
+    from ctloop.cli import main
+
+    rc = main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(current), "--engine", engine,
+               "--quiet", *more])
+    return rc, capsys.readouterr().err
+
+
+def _quoted(tmp_path, rows: int, every: int):
+    """A CSV (x numbers, color, city) whose header stands again every ``every`` rows quoted otherwise
+    ('"x","color","city"'), so no line repeats it byte for byte; and its reference."""
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"x": rng.integers(0, 1000, rows), "color": rng.choice(["red", "blue"], rows),
+                          "city": rng.choice(["aa", "bb"], rows)})
+    frame.iloc[:300].to_csv(tmp_path / "ref.csv", index=False)
+    lines = frame.to_csv(index=False).splitlines()
+    out = [lines[0]]
+    for i in range(0, rows, every):
+        if i:
+            out.append('"x","color","city"')
+        out.extend(lines[1 + i:1 + i + every])
+    (tmp_path / "quoted.csv").write_text("\n".join(out) + "\n")
+    return tmp_path / "quoted.csv"
+
+
+@pytest.mark.parametrize("columns", [[], ["--columns", "color"]])
+def test_a_header_quoted_otherwise_is_named_by_its_rows_in_the_first_block(tmp_path, capsys, columns):
+    path = _quoted(tmp_path, 600, 100)
+    memory = _drift(tmp_path, capsys, path, engine="memory")
+    stream = _drift(tmp_path, capsys, path, *columns)
+    assert memory[0] == stream[0] == 2, (memory, stream)
+    assert f"{path}: its data rows 101, 202, 303, 404 and 505 repeat its header line 'x,color,city' " in stream[1]
+    assert stream[1] == memory[1]
+
+
+@pytest.mark.parametrize("every, rows", [(30_000, "30001, 60002, 90003 and 120004"), (100_000, "100001")])
+def test_a_header_quoted_otherwise_in_many_batches_is_named_by_its_rows(tmp_path, capsys, monkeypatch, every, rows):
+    """Every 30,000 rows (the first block, 1 MiB, holds two: 'x' read as text, each batch holding one): the file's
+    lines are read once (review 60: once per batch, O(batches x file), and then no refusal). Every 100,000 rows
+    (past the first block, 'x' numbers there, the type change fails): read_table's words, not "column 'x'
+    holds whole numbers (int64) in its first rows but 'x' on row 100000"."""
+    from ctloop import storage
+
+    path = _quoted(tmp_path, 150_000, every)
+    memory = _drift(tmp_path, capsys, path, engine="memory")
+    calls = []
+    scan = storage.header_lines_again
+    monkeypatch.setattr(storage, "header_lines_again", lambda stream: calls.append(1) or scan(stream))
+    stream = _drift(tmp_path, capsys, path)
+    assert memory[0] == stream[0] == 2, (memory, stream)
+    assert f"its data row{'s' if ',' in rows else ''} {rows} repeat" in stream[1]
+    assert stream[1] == memory[1]
+    assert len(calls) == 1
+
+
+def test_a_trailing_comma_header_repeated_in_the_first_block_is_refused(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"codes": rng.integers(0, 9, 200), "target": rng.integers(0, 2, 200),
+                          "c": rng.choice(["x", "y"], 200)})
+    text = "".join(line + ",\n" for line in frame.to_csv(index=False).splitlines())
+    lines = text.splitlines(keepends=True)
+    (tmp_path / "ref.csv").write_text("".join(lines[:100]))
+    (tmp_path / "cur.csv").write_text("".join(lines[:60] + lines[:1] + lines[60:]))
+    for engine in ("memory", "stream"):
+        rc, err = _drift(tmp_path, capsys, tmp_path / "cur.csv", engine=engine)
+        assert rc == 2, (engine, err)
+        assert ": line 61 repeats its header line 'codes,target,c,' (CSV" in err, (engine, err)
+
+
+def test_a_column_text_in_its_first_rows_only_is_judged_on_the_file_by_both_engines(tmp_path, capsys):
+    """'A1' in the first rows, numbers after, the header line again past the first block: read_table reads the
+    column as text (the header line made no column text), and the streamed reader, which judged the later batch
+    alone (all numbers there but 'code'), refused the file (review 60, code_late.csv); both read it now."""
+    rng = np.random.default_rng(9)
+    codes = ["A1"] * 100 + [str(v) for v in rng.integers(0, 99999, 249_900)]
+    cities = rng.choice(["aa", "bb"], 250_000)
+    lines = [f"{c},{t}" for c, t in zip(codes, cities, strict=True)]
+    (tmp_path / "ref.csv").write_text("code,city\n" + "\n".join(lines[:2000]) + "\n")
+    (tmp_path / "cur.csv").write_text("code,city\n" + "\n".join(lines[:200_000] + ["code,city"] + lines[200_000:])
+                                      + "\n")
+    for engine in ("memory", "stream"):
+        rc, err = _drift(tmp_path, capsys, tmp_path / "cur.csv", engine=engine)
+        assert rc in (0, 1), (engine, err)

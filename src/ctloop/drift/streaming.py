@@ -2131,6 +2131,7 @@ class Source:
             tail = last is not None and last not in wanted
         done = 0  # rows of this file handed on
         checked: set[str] = set()  # float columns whose cells were looked at (csv_as_pandas_reads)
+        probe: dict[str, Any] = {}  # the file's repeated header lines, read once (_header_line_again)
         while True:
             skip = done
             held = None  # the batch read last: handed on once the next one is read, the file's last once checked
@@ -2155,7 +2156,7 @@ class Source:
                         _refuse_pandas_text(fragment, batch, schema, scan, checked, shown)
                     if self.format == "csv":
                         _refuse_nul(shown, batch, done)
-                        _refuse_header_line_again(fragment, seen, shown, self.partition_keys)
+                        _refuse_header_line_again(fragment, seen, shown, self.partition_keys, probe)
                     held = batch
                 if held is not None:
                     if self.format == "csv":
@@ -2178,7 +2179,7 @@ class Source:
                 wider = _csv_seen_type(fragment, schema, name, scan) if pa.types.is_null(kind) else \
                     _csv_wider(kind, value)
                 if wider is None:
-                    if value.removeprefix("\ufeff") == name and (again := _header_line_again(fragment, shown)):
+                    if value.removeprefix("\ufeff") == name and (again := _header_line_again(fragment, shown, probe)):
                         raise again from exc  # the header line among the rows: read_table's words (review 60)
                     was = (f"whole numbers ({kind})" if pa.types.is_integer(kind) else
                            f"numbers ({kind})" if pa.types.is_floating(kind) else str(kind))
@@ -2431,48 +2432,106 @@ def _refuse_pandas_text(fragment: Any, batch: pa.RecordBatch, schema: pa.Schema,
             raise CsvTypeChanged(shown or fragment.path, name, f"numbers ({kind})", found[0], found[1])
 
 
-def _header_line_again(fragment: Any, shown: str) -> DataSourceError | None:
+def _header_line_again(fragment: Any, shown: str, memo: dict[str, Any]) -> DataSourceError | None:
     """The refusal of a CSV file whose header line stands again among its rows (exports concatenated with their
-    headers), in :func:`ctloop.storage.header_line_again`'s words (read_table's), naming each such line; None
-    when no line repeats it as written. The file is read again (a value or row that looked like it was found)."""
+    headers), in :func:`ctloop.storage.header_line_again`'s words (read_table's): naming each line that repeats it
+    as written, else (quoted otherwise: '"x","color"') the file's data rows whose every field is its column's name
+    (:func:`_file_header_rows`), as read_table names them; None when neither. The file is read at most once for
+    each (``memo``: the file's, kept by :meth:`Source._file_batches`)."""
     from ctloop import storage
 
-    with fragment.filesystem.open_input_stream(fragment.path) as stream:  # decompressed as the dataset reads it
-        header, lines = storage.header_lines_again(stream)
-    return storage.header_line_again(shown, header, lines) if lines else None
+    if "lines" not in memo:
+        with fragment.filesystem.open_input_stream(fragment.path) as stream:  # decompressed as the dataset reads it
+            memo["lines"] = storage.header_lines_again(stream)
+    header, lines = memo["lines"]
+    if lines:
+        return storage.header_line_again(shown, header, lines)
+    rows = _file_header_rows(fragment, memo)
+    return storage.header_line_again(shown, header, [], rows) if rows else None
 
 
-def _refuse_header_line_again(fragment: Any, batch: pa.RecordBatch, shown: str, partition_keys: Any) -> None:
-    """Refuse a CSV file whose header line stands among the rows of ``batch`` (the file's own columns read), where
-    the file's first block held it: every column was typed text, and drift said "column 'codes' is string in
-    the current data but int64 in the reference" (past that block the type change is caught where it fails:
-    :meth:`Source._file_batches`). Only a batch whose every named column is text is looked at: its first named
-    column for its name (a cheap test); then the batch's rows as read_table judges them (:func:`ctloop.storage.header_rows`: every
-    field its column's name, a column made text) and the file's lines (:func:`_header_line_again`)."""
+def _file_header_rows(fragment: Any, memo: dict[str, Any]) -> list[int]:
+    """The CSV file's data rows (1-based) that read_table refuses as its header line again
+    (:func:`ctloop.storage.header_rows` on the whole file, all its columns, whatever columns were asked, read as
+    text): the one judgement both engines make, on the file's columns, not a batch's (review 60: ``--columns
+    color`` read a file read_table refuses, and a column text in the file's first rows only was refused in a
+    later batch). Read once for the file (``memo``), when a batch holds such a row (:func:`_header_hits`)."""
+    import pyarrow as pa
+
+    from ctloop import storage
+
+    if "rows" not in memo:
+        names = list(fragment.physical_schema.names)
+        options = fragment.format.default_fragment_scan_options
+        table = fragment.to_table(schema=pa.schema([pa.field(n, pa.string()) for n in names]), columns=names,
+                                  use_threads=False, fragment_scan_options=options)
+        found = storage.header_rows(table.to_pandas(), _unnamed(fragment, memo))
+        memo["rows"] = [int(r) + 1 for r in found]
+    return memo["rows"]
+
+
+def _unnamed(fragment: Any, memo: dict[str, Any]) -> set[str]:
+    """The names of the columns whose header field is empty (Arrow's ``''``, :func:`_csv_unnamed`'s and pandas'
+    'Unnamed: <i>'): a repeated header line holds none there (read as missing)."""
+    if "unnamed" not in memo:
+        written = _csv_header(fragment.filesystem, fragment.path)
+        memo["unnamed"] = {""} | {f"Unnamed: {i}" for i, n in enumerate(written) if not n}
+    return memo["unnamed"]
+
+
+def _header_hits(batch: Any, names: list[str], unnamed: set[str]) -> pa.Array | None:
+    """The positions of ``batch``'s rows (a record batch or table) whose every field in ``names`` is its column's
+    name, as :func:`ctloop.storage.header_rows` finds them (a leading BOM dropped; an empty name, or one pandas
+    reads as missing, a missing value; a name reading as a number that number in a number column); None when
+    none. None at once (no value read) when no column is named (:func:`ctloop.storage.header_named`) or a named
+    one is not text: a header line read as a row makes every named column text (where the file's first block
+    held it; past that block the type change is caught: :meth:`Source._file_batches`). Then Arrow compares,
+    column by column, stopping at the first column that leaves none."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from pandas._libs.parsers import STR_NA_VALUES
 
     from ctloop import storage
 
+    named = set(storage.header_named(names, unnamed))
+    tests = []
+    for name in names:
+        kind = batch.schema.field(name).type
+        text = pa.types.is_string(kind) or pa.types.is_large_string(kind)
+        if name in unnamed or name in STR_NA_VALUES:
+            tests.append((name, None))
+        elif text:
+            tests.append((name, pa.array([name, "\ufeff" + name])))
+        elif name not in named and (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            tests.append((name, float(name)))  # a column named '2024' read as numbers
+        else:
+            return None
+    if not named or not batch.num_rows:
+        return None
+    hit = None
+    for name, value in sorted(tests, key=lambda t: t[0] not in named):  # a named column first: fewest hits
+        column = batch.column(name)
+        same = pc.is_null(column) if value is None else pc.is_in(column, value_set=value) \
+            if isinstance(value, pa.Array) else pc.equal(pc.cast(column, pa.float64()), value)
+        same = pc.fill_null(same, False)
+        hit = same if hit is None else pc.and_(hit, same)
+        if not pc.any(hit).as_py():
+            return None
+    return pc.indices_nonzero(hit)
+
+
+def _refuse_header_line_again(fragment: Any, batch: pa.RecordBatch, shown: str, partition_keys: Any,
+                              memo: dict[str, Any]) -> None:
+    """Refuse a CSV file whose header line stands among the rows of ``batch`` (the file's own columns read), where
+    the file's first block held it: every column was typed text, and drift said "column 'codes' is string in
+    the current data but int64 in the reference" (past that block the type change is caught where it fails:
+    :meth:`Source._file_batches`). Its rows whose every field is its column's name are found in Arrow
+    (:func:`_header_hits`: none in nearly every batch, most at once by the columns' types), and only for a batch
+    holding one is the file judged as read_table judges it (:func:`_file_header_rows`: a column made text), then
+    its lines read (:func:`_header_line_again`), each once for the file (``memo``)."""
     names = [n for n in batch.schema.names if n not in set(partition_keys or ())]
-
-    def named(name: str) -> bool:
-        try:
-            float(name)
-        except ValueError:
-            return name not in STR_NA_VALUES
-        return False
-
-    text = [n for n in names if named(n)]
-    if not text or not batch.num_rows or not all(  # a header line in the first block types every column text
-            pa.types.is_string(kind := batch.schema.field(n).type) or pa.types.is_large_string(kind)
-            or pa.types.is_null(kind) for n in text):
-        return  # a column of numbers: no such line there (past that block the type change is caught)
-    probe = text[0]
-    if not pc.any(pc.is_in(batch.column(probe), value_set=pa.array([probe, "\ufeff" + probe]))).as_py():
-        return
-    if len(storage.header_rows(batch.select(names).to_pandas())) and (again := _header_line_again(fragment, shown)):
+    if _header_hits(batch, names, _unnamed(fragment, memo)) is not None and _file_header_rows(fragment, memo) and \
+            (again := _header_line_again(fragment, shown, memo)):
         raise again
 
 
