@@ -591,12 +591,8 @@ def _beyond_float_range(col: pd.Series) -> tuple[int, int, str] | None:
 _INT_DIGITS = 19
 """An integer of fewer digits than this (sign, spaces and leading zeros aside) fits in int64; one of more than
 20 digits is past ``2**64 - 1`` (20 digits); only those of 19 or 20 digits are parsed to tell."""
-ID_SHARE = 0.01
-"""A CSV column of numbers more than this share of which (and more than :data:`ID_FEW` values) is written in
-:data:`_INT_DIGITS` characters or more is an id column (ICCIDs, card numbers): pandas reads it as text, and so it
-stays; fewer such values among short numbers are amounts one of which overflowed the reader (:func:`_unread_numbers`)."""
-ID_FEW = 3
-"""Up to this many long values in a column (fewer than half of it) are never an id column by share alone."""
+_ID_TEXT = r"\s*\d+\s*"
+"""An id as a CSV writes it: digits alone (no sign, point or exponent)."""
 
 
 def _unread_numbers(col: pd.Series) -> tuple[int, int, str, int | None] | None:
@@ -605,14 +601,16 @@ def _unread_numbers(col: pd.Series) -> tuple[int, int, str, int | None] | None:
     are a few among short numbers: in a column of integers one such value ('1' and 25 zeros, or 50 digits and
     '.5') overflows pandas' integer parse and the whole column is kept as text (pandas 2.3 ``_libs/parsers.pyx``:
     ``_try_int64`` raises OverflowError, the column stays objects; measured), which was trained as categories
-    without a word. A column in which more than a few values (:data:`ID_SHARE`, :data:`ID_FEW`) are written in
-    19 characters or more is an id column (ICCIDs: 19 and 20 digits, half of them past ``2**64``), left as text,
-    as are columns with words among the numbers; zero padding ('000…0001', 400 zeros) reads as its number
+    without a word. A column of digits alone (no sign, point or exponent: :data:`_ID_TEXT`) half or more of whose
+    values are written in 19 characters or more is an id column (ICCIDs: 19 and 20 digits, half of them past
+    ``2**64``; 99 long ids and one '0'), left as text, as are columns with words among the numbers; any other
+    column holding such a value is refused, whatever their share (review 60 H3: a share of long texts let an
+    overflow through among full-precision decimals, '-0.8444218515250481', or 19-digit nanosecond counts); zero padding ('000…0001', 400 zeros) reads as its number
     (``read_table``), as do long decimals among decimals (round 60).
 
     Decided from lengths first (review 60 M2: every value of 19 or more characters was matched, split and
-    parsed before a column of long ids was told, 1e6 ids 0.44 s -> 4.1 s): the share of long texts, then only
-    those few are read: more than 20 digits is past 64 bits, 19 or 20 digits parsed with ``int``."""
+    parsed before a column of long ids was told, 1e6 ids 0.44 s -> 4.1 s): the share of long texts and one
+    match of each value against :data:`_ID_TEXT` when it is half or more, then only the long ones are read: more than 20 digits is past 64 bits, 19 or 20 digits parsed with ``int``."""
     import numpy as np
 
     if (texts := _number_texts(col)) is None:
@@ -623,8 +621,10 @@ def _unread_numbers(col: pd.Series) -> tuple[int, int, str, int | None] | None:
     except TypeError:  # a number among the texts (a notebook's frame): not a CSV's column
         return None
     long_at = np.flatnonzero(lengths >= _INT_DIGITS)
-    if not len(long_at) or len(long_at) > max(ID_FEW, len(values) * ID_SHARE) or 2 * len(long_at) >= len(values):
-        return None  # none long, or an id column (the share needs no parse)
+    if not len(long_at):
+        return None
+    if 2 * len(long_at) >= len(values) and all(map(re.compile(_ID_TEXT).fullmatch, values)):
+        return None  # an id column: digits alone, half of them or more written in 19 characters or more
     number = re.compile(_NUMBER_TEXT).fullmatch
     ints = []
     for i in long_at:

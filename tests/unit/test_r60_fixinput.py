@@ -70,6 +70,28 @@ def test_a_lone_integer_past_64_bits_among_amounts_is_still_refused(tmp_path):
         check_finite(frame)
 
 
+@pytest.mark.parametrize("values", [
+    # full-precision decimals as pandas' to_csv writes them (19 characters and more), one 10**25 among them
+    ["1" + "0" * 25, *(repr(-float(v)) for v in np.random.default_rng(3).random(999))],
+    # nanosecond counts: 5 % of them 19 digits (int64 holds them), one 10**25
+    ["1" + "0" * 25, *(str(10**18 + i) for i in range(50)), *map(str, range(949))],
+    # four overflows among 96 amounts
+    [*(["1" + "0" * 25] * 4), *map(str, range(96))],
+], ids=["decimals", "nanoseconds", "four-in-100"])
+def test_an_overflow_among_long_numbers_that_are_no_ids_is_refused(tmp_path, values):
+    """Review 60 (fix set) H3: the share of texts of 19 characters or more decided "id column", so an overflow
+    passed among full-precision decimals, 19-digit counts or when 4 of 100 values overflowed (refused at
+    09cc77d6): only a column of digits alone, half or more of them long, is an id column."""
+    from ctloop.contract import check_finite
+    from ctloop.errors import DataValidationError
+    from ctloop.storage import read_table
+
+    frame = read_table(_daily(tmp_path / "d.csv", values))
+    assert frame["x"].dtype == object
+    with pytest.raises(DataValidationError, match=r"column 'x' breaks rule 'int64'"):
+        check_finite(frame)
+
+
 SPEC = """\
 apiVersion: ctloop.dev/v1alpha2
 kind: ContinuousTraining
