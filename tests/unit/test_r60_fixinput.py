@@ -150,10 +150,12 @@ def _labels(path, rows: int = 20, start: int = 0, names: bool = False) -> str:
 
 
 @pytest.mark.parametrize("failure", [MemoryError, "disk full"])
-def test_a_refused_first_ingest_leaves_no_manifest_and_the_store_takes_another_kind(tmp_path, capsys, monkeypatch,
-                                                                                   failure):
-    """Before: labels/_ctloop_labels.json stayed, recording the key and 'labels: numbers' of an ingest that added
-    no label; the next ingest of yes/no labels into the empty store was refused as one_kind."""
+def test_a_refused_first_ingest_keeps_its_manifest_and_the_next_refusal_says_how_to_start_over(
+        tmp_path, capsys, monkeypatch, failure):
+    """Review 60 M1: labels/_ctloop_labels.json stays after a first ingest refused while its labels are written
+    (deleting it raced other first ingests that had read it: review of the fix set, H1/H2), so an ingest of
+    another kind into the empty store is refused as one_kind; the refusal now says the store holds no label file
+    and how to start over."""
     import errno
     import shutil
 
@@ -169,56 +171,15 @@ def test_a_refused_first_ingest_leaves_no_manifest_and_the_store_takes_another_k
     with monkeypatch.context() as m:
         m.setattr(shutil, "copyfile", fails)
         assert main(["labels", "ingest", "--labels", _labels(tmp_path / "n.csv"), "--store", str(store)]) == 2
-    assert not [p for p in store.rglob("*") if p.is_file()]  # neither a part nor the manifest
+    manifest = store / "labels" / "_ctloop_labels.json"
+    assert manifest.is_file() and not list((store / "labels").glob("part-*"))
     capsys.readouterr()
     code = main(["labels", "ingest", "--labels", _labels(tmp_path / "y.csv", names=True), "--store", str(store)])
-    assert code == 0, capsys.readouterr().err
-
-
-def test_a_refused_first_ingest_keeps_a_manifest_another_ingest_wrote_its_part_under(tmp_path, monkeypatch):
-    """The guarantee test_fix38c_labels_commit_full_disk kept by keeping the manifest: a second first ingest that
-    read it (its key and kind) and added its part meanwhile keeps the store keyed and of one kind."""
-    import shutil
-
-    from ctloop.labels import store as store_module
-
-    store = tmp_path / "store"
-    real_copy = shutil.copyfile
-    other = tmp_path / "other.parquet"
-
-    def another_lands_then_fails(src, dst, **kw):  # another ingest's part lands in the store, then this copy fails
-        real_copy(src, other)
-        real_copy(src, dst.with_name(f"part-00000000T000000000000Z-{'0' * 32}.parquet"))
-        raise MemoryError
-
-    monkeypatch.setattr(shutil, "copyfile", another_lands_then_fails)
-    from ctloop.errors import DataSourceError
-
-    with pytest.raises(DataSourceError, match="does not fit in this process's memory"):
-        store_module.ingest_labels(_labels(tmp_path / "n.csv"), str(store))
-    assert (store / "labels" / "_ctloop_labels.json").is_file()
-    assert store_module.store_key(str(store)) == "request_id"
-
-
-def test_a_refused_first_ingest_into_a_new_object_store_leaves_no_manifest(tmp_path, capsys, monkeypatch, s3):
-    from pathlib import Path
-
-    from ctloop import storage
-    from tests.fixtures.object_stores import fresh_bucket
-
-    store = fresh_bucket(s3, monkeypatch, tmp_path / "home", "store")
-
-    def runs_out(self):
-        raise MemoryError
-
-    with monkeypatch.context() as m:
-        m.setattr(Path, "read_bytes", runs_out)
-        assert main(["labels", "ingest", "--labels", _labels(tmp_path / "n.csv"), "--store", store]) == 2
-    assert not storage.exists(f"{store}/labels/_ctloop_labels.json")
-    capsys.readouterr()
-    code = main(["labels", "ingest", "--labels", _labels(tmp_path / "y.csv", names=True), "--store", store])
-    assert code == 0, capsys.readouterr().err
-
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "holds no label file" in err and f"delete {manifest}" in err, err
+    manifest.unlink()
+    assert main(["labels", "ingest", "--labels", _labels(tmp_path / "y.csv", names=True), "--store", str(store)]) == 0
 
 # L2. names with surrounding spaces: the right name blamed, a padded name shortened ---------------------------
 

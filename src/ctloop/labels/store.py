@@ -1417,7 +1417,19 @@ def _commit(store_root: str, key: str, known: str | None, staged: str, codes: bo
 
 def _commit_staged(store_root: str, key: str, known: str | None, staged: str, codes: bool) -> None:
     """:func:`_commit`'s work."""
-    from ctloop.storage import create_bytes, exists, read_bytes
+    import os
+    import shutil
+    from pathlib import Path
+
+    from ctloop.storage import (
+        _make_dir,
+        _unwritable,
+        create_bytes,
+        is_remote,
+        parse,
+        read_bytes,
+        write_bytes,
+    )
 
     root = store_root.rstrip("/")
     if known is None:
@@ -1430,59 +1442,17 @@ def _commit_staged(store_root: str, key: str, known: str | None, staged: str, co
         record = {"key": key, "format": 1, "labels": kind[0]}
         if codes and kind[0] == "names":
             record["codes"] = True
-        payload = json.dumps(record).encode()
-        if create_bytes(manifest, payload, content_type="application/json"):
-            try:
-                _store_part(root, staged)
-            except BaseException:  # memory or disk ran out, interrupted: no label added, so no kind (review 60 M1)
-                _drop_own_manifest(store_root, manifest, payload)
-                raise
-            return
-        data = read_bytes(manifest)
-        other = _manifest_key(manifest, data)
-        if other != key:
-            raise ConfigError(f"label store {store_root} is keyed by {other!r}, not {key!r} (another ingest made "
-                              f"it a moment ago): ingest labels keyed by {key!r} into another store (one key per "
-                              "store)")
-        theirs = _store_codes(store_root)
-        if theirs is not None and theirs != codes:  # the file staged as the first of a new store: again
-            raise _Restage(theirs)
-        _refuse_kind(store_root, kind[0], *kind[1], manifest_data=data)
-        _store_part(root, staged)
-        if not exists(manifest):  # the ingest that made it failed and dropped it meanwhile: its record again
-            create_bytes(manifest, data, content_type="application/json")
-        return
-    _store_part(root, staged)
-
-
-def _drop_own_manifest(store_root: str, manifest: str, payload: bytes) -> None:
-    """Delete the manifest ``manifest`` of a new store whose first ingest (which wrote it, ``payload``) added no
-    label file: it recorded the key and kind of labels the store never got, and a later ingest of another kind
-    into the empty store was refused as one_kind (review 60 M1). Only while it is still those bytes and the
-    store holds no label file: another first ingest that read it (its key and kind) and added its part
-    meanwhile keeps it (the guarantee test_fix38c_labels_commit_full_disk kept by never deleting it); one whose
-    part lands after the check finds the manifest gone after its upload and writes the record again (as this
-    does when it finds a part after the delete). Best effort: on any error the manifest stays, as before."""
-    from ctloop.storage import create_bytes, delete, read_bytes
-
-    try:
-        if label_files(store_root) or read_bytes(manifest) != payload:
-            return
-        delete(manifest)
-        if label_files(store_root):  # another's part landed between the check and the delete
-            create_bytes(manifest, payload, content_type="application/json")
-    except Exception:  # noqa: BLE001 - the refusal being raised is what the user needs to read
-        pass
-
-
-def _store_part(root: str, staged: str) -> None:
-    """Move the staged label file into the store ``root`` as a part file named by the ingest time."""
-    import os
-    import shutil
-    from pathlib import Path
-
-    from ctloop.storage import _make_dir, _unwritable, is_remote, parse, write_bytes
-
+        if not create_bytes(manifest, json.dumps(record).encode(), content_type="application/json"):
+            data = read_bytes(manifest)
+            other = _manifest_key(manifest, data)
+            if other != key:
+                raise ConfigError(f"label store {store_root} is keyed by {other!r}, not {key!r} (another ingest made "
+                                  f"it a moment ago): ingest labels keyed by {key!r} into another store (one key per "
+                                  "store)")
+            theirs = _store_codes(store_root)
+            if theirs is not None and theirs != codes:  # the file staged as the first of a new store: again
+                raise _Restage(theirs)
+            _refuse_kind(store_root, kind[0], *kind[1], manifest_data=data)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = f"{root}/labels/part-{stamp}-{uuid.uuid4().hex}.parquet"
     if is_remote(final):
@@ -1681,9 +1651,17 @@ def _refuse_kind(store_root: str, given: str, rows: int, example, manifest_data:
     already read), else, for a store an older ctloop made, its newest file's (:func:`_stored_kind`)."""
     stored, where = _stored_kind(store_root, manifest_data)
     if stored is not None and stored != given:
+        fix = "give every label as the model's class, all numbers or all names"
+        if where == STORE_MANIFEST and not label_files(store_root):
+            # the manifest of a first ingest that failed while writing its labels (memory or disk ran out): kept,
+            # as another first ingest may have read it and be adding its labels under it (review 60: deleting it
+            # raced those), so it is named with the way to start over
+            fix = (f"the store holds no label file: its first ingest was refused after it wrote {STORE_MANIFEST}; "
+                   f"if no other ingest into {store_root} is running, delete {store_root.rstrip('/')}/labels/"
+                   f"{STORE_MANIFEST} and ingest again, else {fix}")
         raise DataValidationError([(LABEL, "one_kind", rows, (
             f"the store's labels are {stored} ({where}), this file's are {given} (e.g. "
-            f"{shown_value(_plain(example))}): give every label as the model's class, all numbers or all names"))])
+            f"{shown_value(_plain(example))}): {fix}"))])
 
 
 def _stored_kind(store_root: str, manifest_data: bytes | None = None) -> tuple[str | None, str]:
