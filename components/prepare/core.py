@@ -400,7 +400,7 @@ def prepare(
     if data[target].isna().all():
         raise DataValidationError([(target, "all_null", len(data), "the target has no values")])
     # a column the contract declares text holds codes ('8E308' a lot number), not numbers past the range (H2)
-    check_finite(data, exclude=(time_column, *(c.name for c in contract.columns if c.dtype in ("string", "category"))))
+    check_finite(data, exclude=(time_column, *contract.text_columns()))
     check_integer_width(data, exclude=(time_column,))  # 10**30 among objects: no Parquet column holds it
     # nested values (a Parquet list or struct column) or mixed types: named here, as train core names them,
     # not "unhashable type" from the duplicate-row check below

@@ -137,6 +137,11 @@ class DataContract:
     columns: tuple[ColumnRule, ...] = ()
     min_rows: int = 1
 
+    def text_columns(self) -> tuple[str, ...]:
+        """The columns declared text (dtype string or category): their values are codes, read as written (prepare_data
+        and ``ctloop backtest --config`` leave them out of :func:`check_finite`)."""
+        return tuple(c.name for c in self.columns if c.dtype in ("string", "category"))
+
     @classmethod
     def from_dict(cls, spec: dict[str, Any] | None) -> DataContract:
         """Parse and check a contract dict; a bad field raises ConfigError with its path."""

@@ -293,8 +293,7 @@ def _backtest_config(args: argparse.Namespace):
         target = target or data.target
         time_column, holdout = time_column or data.time_column, data.holdout_fraction
         recency = data.recency_half_life
-        text_columns = tuple(c.name for c in DataContract.from_dict(data.contract or None).columns
-                             if c.dtype in ("string", "category"))  # as prepare_data leaves them text
+        text_columns = DataContract.from_dict(data.contract or None).text_columns()  # as prepare_data reads them
         time_format = data.time_format if time_format is None else time_format
         monitoring = model.section("monitoring")
         if monitoring is not None:
