@@ -1266,6 +1266,10 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
 # and the action of its audit record
 SERVICE_GONE = "service gone"
 SERVICE_GONE_ACTION = "service_gone"
+# the pipeline run whose rollback of the version found its InferenceService gone (:func:`_not_applied`): one
+# key, written alone before the others, for Argo's retry of the step to read nothing of the cluster
+# (:func:`_found_gone_before`)
+TAG_ROLLOUT_GONE = "ctloop.rollout.gone"
 
 
 class AuditUnreadable(RegistryError):
@@ -1315,22 +1319,24 @@ def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, fai
 
 
 def _found_gone_before(registry: Any, model_name: str, failed_version: str, reason: str, run_id: str) -> str | None:
-    """The version an earlier attempt of this ``rollback_model`` step would have served (its
-    :data:`TAG_ROLLOUT_ROLLBACK_TO`) when that attempt found the service gone (:func:`_not_applied` tagged
-    the failed version ``rollback_held`` with this run and this ``reason``: a rollback held because another
-    model took the spec tags :func:`_held`'s line as its reason, a failed deploy's rollback "deploy failed:
-    ..."), else None. Read before the cluster is."""
+    """The version an earlier attempt of this ``rollback_model`` step would have served when that attempt
+    found the service gone: :func:`_not_applied` tagged the failed version :data:`TAG_ROLLOUT_GONE` with this
+    run, in a ``set_tags`` call of its own before any other tag (``MlflowRegistry.set_tags`` writes key by
+    key, and a 503 may stop it half-way: matched on all four of ``_mark_failed``'s tags, a retry after the
+    first was written missed it and rolled back a service created again meanwhile; round 60 review). Its
+    :data:`TAG_ROLLOUT_ROLLBACK_TO`, or "" when that attempt stopped before writing it (the target read
+    again); None when no attempt of the run found it gone. Read before the cluster is. A version MLflow
+    does not have: None (the rollback reads it again and says so); any other error reading it is raised
+    (was: None, and a 503 here fell through to a rollback of a service created again)."""
     if not (run_id and failed_version):
         return None
     try:
         tags = registry.get_version(model_name, failed_version).tags or {}
-    except CtloopError:  # no such version, MLflow busy: the rollback reads it again and says so
+    except RegistryGone:
         return None
-    if (tags.get(TAG_ROLLOUT_STATUS) == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id
-            and tag_value(tags.get("ctloop.rollout.reason")) == tag_value(reason)
-            and tags.get(TAG_ROLLOUT_ROLLBACK_TO)):
-        return str(tags[TAG_ROLLOUT_ROLLBACK_TO])
-    return None
+    if tags.get(TAG_ROLLOUT_GONE) != run_id:
+        return None
+    return str(tags.get(TAG_ROLLOUT_ROLLBACK_TO) or "")
 
 
 def _mark_failed(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str, run_id: str,
@@ -1392,6 +1398,9 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
     errors: list[RegistryError] = []
     failure: CtloopError | None = None
     try:
+        if run_id and failed_version and error is not None:
+            # first and alone: a retry finding it reads nothing of the cluster (_found_gone_before)
+            registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_GONE: run_id})
         if run_id and failed_version and _rollback_recorded(registry, model_name, failed_version, run_id,
                                                             action=SERVICE_GONE_ACTION, reason=reason):
             # an earlier attempt of this step wrote it, then failed (see below): Argo's retry writes it not again,

@@ -1,0 +1,81 @@
+"""Second review of round 60's rollback of a deleted InferenceService (src/ctloop/serving/release.py), each
+test seen failing before its fix (the review's probes: findings 1-9).
+
+* 1: an attempt that found the service gone marks the failed version with one key written alone
+  (``ctloop.rollout.gone``) before the others: ``MlflowRegistry.set_tags`` writes key by key, and a retry
+  after a 503 half-way rolled back a service created again meanwhile; an MLflow error reading the version
+  is raised, not read as "not found gone".
+* 3: the pipeline's rollback of a service never deployed to (a typo'd ``inference_service``) is bad input.
+* 2/9: whether the service was deployed to is one filtered audit query (``MlflowRegistry.deployed_to``).
+* 5: ``action=rollback``'s retry after its record was written and tagging the version refused writes no
+  second ``service_gone`` record.
+* 6: a retry finding the held deploy's / rolled back deploy's record with ``challenger_alias: "error: ..."``
+  takes the alias off again.
+
+The Kubernetes API is tests/doubles/kube_api.py's KubeApiDouble; the registry the release tests' double
+(tests/serving/test_fix38b_release_deploy_rollback.py) or a real MLflow store (tests/fixtures/rollout_store.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ctloop.errors import RegistryError
+from ctloop.serving import release
+from tests.doubles.kube_api import KubeApiDouble
+from tests.serving.test_r60_fixcl import _attempt, _v2_canary_deleted
+from tests.serving.test_rollout_components import ISVC, NS, kube, registered
+
+__all__ = ["kube", "registered"]
+
+
+# 1 -------------------------------------------------------------------------------------------------
+
+
+def test_a_retry_after_tags_written_half_way_reads_nothing_of_a_service_created_again(monkeypatch, capsys):
+    # Seen failing before: the retry PATCHed the re-created service back to v1 (a rolled_back record)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, reg, cfg, tags, records, saved = _v2_canary_deleted(kube, monkeypatch)
+        reg.drop_challenger = lambda m, v, rolled_back_before=None: "removed from v2"
+        real = reg.set_tags
+        refused = []
+
+        def set_tags(m, v, t):  # as MlflowRegistry.set_tags: key by key, a 503 after the first of the four
+            if t.get("ctloop.rollout.status") == "rollback_held" and not refused:
+                refused.append(t)
+                first = next(iter(t))
+                real(m, v, {first: t[first]})
+                raise RegistryError("cannot tag credit v2: 503 Service Unavailable")
+            real(m, v, t)
+
+        reg.set_tags = set_tags
+        with pytest.raises(RegistryError, match="503"):
+            _attempt(reg, isvcs, cfg)
+        assert tags.get(release.TAG_ROLLOUT_GONE) == "run-7" and release.TAG_ROLLOUT_ROLLBACK_TO not in tags
+        kube.objects[(NS, ISVC)] = saved  # created again meanwhile
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")
+        since = len(kube.calls)
+        target, state = _attempt(reg, isvcs, cfg)
+        assert [c[0] for c in kube.calls[since:]] == []
+        assert (target, state.note) == ("1", release.SERVICE_GONE)
+        assert [(r["event"], r.get("action")) for r in records if r["event"] == "rollback"] == [
+            ("rollback", "service_gone")]
+        assert tags["ctloop.rollout.status"] == "rollback_held" and tags[release.TAG_ROLLOUT_ROLLBACK_TO] == "1"
+
+
+def test_an_mlflow_error_reading_the_failed_version_before_the_cluster_is_raised(monkeypatch):
+    # Seen failing before: None ("not found gone"), and the retry rolled back a service created again
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, reg, cfg, tags, records, saved = _v2_canary_deleted(kube, monkeypatch)
+        tags[release.TAG_ROLLOUT_GONE] = "run-7"
+        kube.objects[(NS, ISVC)] = saved
+
+        def get_version(m, v):
+            raise RegistryError("cannot read version 2 of model 'credit': 503 Service Unavailable")
+
+        reg.get_version = get_version
+        since = len(kube.calls)
+        with pytest.raises(RegistryError, match="503"):
+            _attempt(reg, isvcs, cfg)
+        assert [c for c in kube.calls[since:] if c[0] != "GET"] == []
+        assert not [r for r in records if r["event"] == "rollback"]
