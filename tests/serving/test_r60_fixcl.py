@@ -50,10 +50,11 @@ def test_the_pipelines_rollback_of_a_name_never_deployed_fails_the_step_writing_
     # Seen failing before: serving_version '' and exit 0, a service_gone record for "credt"
     uri, _ = registered
     _v2_canary_then_deleted(kube, uri)
-    with pytest.raises(ServingError, match=f"InferenceService {NS}/credt does not exist"):
+    with pytest.raises(SystemExit) as ended:  # bad input since round 60's second fix set (test_r60_fixcl2.py)
         rollback_model.python_func(model_name=MODEL, failed_version="", to_version="1",
                                    rollout={**RELEASE, "inference_service": "credt"}, reason="serve v1 again",
                                    tracking_uri=uri, pipeline_run_id="run-9")
+    assert ended.value.code == 2
     reg = MlflowRegistry(uri)
     assert not [r for r in reg.audit_log(MODEL) if r["event"] == "rollback"]
     assert "ctloop.rollout.status" not in reg.get_version(MODEL, "1").tags
@@ -63,9 +64,10 @@ def test_a_failed_versions_rollback_in_a_run_that_never_deployed_there_is_not_kn
     # failed_version set, but run-9 deployed nothing to ml/credt: the step's own run is no proof
     uri, _ = registered
     _v2_canary_then_deleted(kube, uri)
-    with pytest.raises(ServingError, match=f"InferenceService {NS}/credt does not exist"):
+    with pytest.raises(SystemExit) as ended:  # bad input since round 60's second fix set (test_r60_fixcl2.py)
         rollback_model.python_func(model_name=MODEL, failed_version="2", rollout={**RELEASE, "inference_service": "credt"},
                                    reason="error rate 3 %", tracking_uri=uri, pipeline_run_id="run-9")
+    assert ended.value.code == 2
     reg = MlflowRegistry(uri)
     assert not [r for r in reg.audit_log(MODEL) if r["event"] == "rollback"]
     assert "ctloop.rollout.status" not in reg.get_version(MODEL, "2").tags

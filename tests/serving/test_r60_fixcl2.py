@@ -79,3 +79,30 @@ def test_an_mlflow_error_reading_the_failed_version_before_the_cluster_is_raised
             _attempt(reg, isvcs, cfg)
         assert [c for c in kube.calls[since:] if c[0] != "GET"] == []
         assert not [r for r in records if r["event"] == "rollback"]
+
+
+# 3 -------------------------------------------------------------------------------------------------
+
+
+def test_the_pipelines_rollback_of_a_typod_service_is_one_line_exit_2(registered, kube, capsys):
+    # Seen failing before: the ServingError's traceback, exit 1 (retried twice by Argo's maxRetryCount)
+    from ctloop.components.rollback.component import rollback_model
+    from ctloop.registry import MlflowRegistry
+    from tests.serving.test_r60_cluster import _v2_canary_then_deleted
+    from tests.serving.test_rollout_components import MODEL, RELEASE
+
+    uri, _ = registered
+    _v2_canary_then_deleted(kube, uri)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as ended:
+        rollback_model.python_func(model_name=MODEL, failed_version="", to_version="1",
+                                   rollout={**RELEASE, "inference_service": "credt"}, reason="serve v1 again",
+                                   tracking_uri=uri, pipeline_run_id="run-9")
+    err = capsys.readouterr().err
+    assert ended.value.code == 2
+    assert err.count("\n") == 1 and err.startswith("error: rollout.inference_service 'credt' / rollout.namespace "
+                                                   f"'{NS}': InferenceService {NS}/credt does not exist and no deploy "
+                                                   f"of {MODEL} to it is on record; nothing written"), err
+    reg = MlflowRegistry(uri)
+    assert not [r for r in reg.audit_log(MODEL) if r["event"] == "rollback"]
+    assert "ctloop.rollout.status" not in reg.get_version(MODEL, "1").tags

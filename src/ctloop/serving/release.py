@@ -1310,12 +1310,20 @@ def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, fai
     if not callable(log):
         return False
     try:
-        return any(deployed_here(r) for r in log(model_name, max_results=None))
+        deployed = any(deployed_here(r) for r in log(model_name, max_results=None))
     except CtloopError as exc:
         raise AuditUnreadable(
             f"{one_line(str(error))}; whether it was deployed to and deleted since (a rollback not applied, "
             f"recorded) or never was (a wrong --isvc / --namespace) is not known: the audit log could not be read "
             f"({one_line(str(exc))}); nothing written: run the rollback again") from exc
+    if not deployed and known:
+        # the step's rollout section names a service never deployed to (a typo): bad input, one line and exit 2
+        # (bad_input_exits), as by hand (was: the ServingError's traceback, exit 1, retried twice by Argo)
+        raise ConfigError(
+            f"rollout.inference_service {cfg.inference_service!r} / rollout.namespace {cfg.namespace!r}: "
+            f"InferenceService {cfg.namespace}/{cfg.inference_service} does not exist and no deploy of {model_name} "
+            "to it is on record; nothing written") from error
+    return deployed
 
 
 def _found_gone_before(registry: Any, model_name: str, failed_version: str, reason: str, run_id: str) -> str | None:
