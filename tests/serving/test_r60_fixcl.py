@@ -318,10 +318,12 @@ def test_rollout_rollback_by_hand_whose_audit_log_is_unreadable_exits_1(register
     uri, _ = registered
     _v2_canary_then_deleted(kube, uri)
 
-    def audit_log(self, m, max_results=200):
+    def unreadable(self, m, *a, **k):
         raise RegistryError("cannot read the audit records of 'credit': 503 Service Unavailable")
 
-    monkeypatch.setattr(MlflowRegistry, "audit_log", audit_log)
+    # the filtered query since round 60's second fix set (MlflowRegistry.deployed_to), audit_log before it
+    monkeypatch.setattr(MlflowRegistry, "audit_log", unreadable)
+    monkeypatch.setattr(MlflowRegistry, "deployed_to", unreadable)
     capsys.readouterr()
     code = main(["rollout", "rollback", "--isvc", ISVC, "--namespace", NS, "--timeout", "10", "--model-name", MODEL,
                  "--tracking-uri", uri, "--failed-version", "2"])

@@ -106,3 +106,69 @@ def test_the_pipelines_rollback_of_a_typod_service_is_one_line_exit_2(registered
     reg = MlflowRegistry(uri)
     assert not [r for r in reg.audit_log(MODEL) if r["event"] == "rollback"]
     assert "ctloop.rollout.status" not in reg.get_version(MODEL, "1").tags
+
+
+# 2 and 9 ---------------------------------------------------------------------------------------------
+
+
+def _deploy_then_many(registry, n: int = 230) -> None:
+    # the deploy to ml/credit first, then n records of another service: older than the newest 200
+    from tests.serving.test_rollout_components import MODEL
+
+    registry.record_event(MODEL, "1", {"event": "deploy", "inference_service": ISVC, "namespace": NS,
+                                       "pipeline_run": "run-1"})
+    for i in range(n):
+        registry.record_event(MODEL, "1", {"event": "traffic", "inference_service": "other", "namespace": NS,
+                                           "note": str(i)})
+
+
+def _counting(registry):
+    read: list[int] = []
+    real = registry.client.search_runs
+
+    def search_runs(*a, **k):
+        page = real(*a, **k)
+        read.append(len(page))
+        return page
+
+    registry.client.search_runs = search_runs
+    return read
+
+
+def test_deployed_to_is_one_filtered_query_over_the_real_store(registered):
+    # Seen failing before: no such query; _gone read the whole log (every record) for one deploy
+    from tests.serving.test_rollout_components import MODEL
+
+    _, registry = registered
+    _deploy_then_many(registry)
+    assert len(registry.audit_log(MODEL)) == 200 and len(registry.audit_log(MODEL, max_results=None)) > 230
+    assert not [r for r in registry.audit_log(MODEL) if r["event"] == "deploy"]  # older than the newest 200
+    read = _counting(registry)
+    assert registry.deployed_to(MODEL, ISVC, NS) is True
+    assert read == [1]  # one search, one record read
+    assert registry.deployed_to(MODEL, "credt", NS) is False
+    assert registry.deployed_to(MODEL, ISVC, "prod") is False
+    assert registry.deployed_to(MODEL, "other", NS) is False  # traffic records, no deploy
+    assert registry.deployed_to(MODEL, "cre'dit", NS) is False and registry.deployed_to(MODEL, ISVC, "m\\l") is False
+    assert len(read) == 4  # the quoted names: no search
+
+
+def test_a_rollback_by_hand_of_a_deleted_service_reads_one_record_of_the_log(registered, kube, capsys):
+    # Seen failing before: every record of the log read (5 pages + the promotions for 5,000 records)
+    from ctloop.config import RolloutConfig
+    from ctloop.registry import MlflowRegistry
+    from ctloop.serving.kube import InferenceServices
+    from tests.serving.test_r60_cluster import _v2_canary_then_deleted
+    from tests.serving.test_rollout_components import MODEL
+
+    uri, registry = registered
+    _v2_canary_then_deleted(kube, uri)
+    for _ in range(201):
+        registry.record_event(MODEL, "1", {"event": "traffic", "inference_service": "other", "namespace": NS})
+    reg = MlflowRegistry(uri)
+    read = _counting(reg)
+    isvcs = InferenceServices(NS, api_client=kube.api_client())
+    target, state = release.rollback(reg, isvcs, model_name=MODEL, failed_version="", to_version="1", reason="by hand",
+                                     cfg=RolloutConfig(inference_service=ISVC, namespace=NS))
+    assert state.note == release.SERVICE_GONE
+    assert sum(read) < 20, read
