@@ -172,3 +172,37 @@ def test_a_rollback_by_hand_of_a_deleted_service_reads_one_record_of_the_log(reg
                                      cfg=RolloutConfig(inference_service=ISVC, namespace=NS))
     assert state.note == release.SERVICE_GONE
     assert sum(read) < 20, read
+
+
+# 5 -------------------------------------------------------------------------------------------------
+
+
+def test_action_rollbacks_retry_after_its_record_was_written_writes_no_second(monkeypatch, capsys):
+    # Seen failing before: two service_gone records (MlflowRegistry.record_event raises after create_run when
+    # tagging the version ctloop.last_event fails: the record is there)
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, reg, cfg, tags, records, saved = _v2_canary_deleted(kube, monkeypatch)
+        reg.audit_log = lambda m, max_results=200: list(records)
+        refused = []
+
+        def record_event(m, v, e):
+            records.append({**e, "version": str(v)})
+            if e.get("action") == "service_gone" and not refused:
+                refused.append(e)
+                raise RegistryError("the audit record 0f3 of credit v1 is written, but tagging the version failed: 503")
+
+        reg.record_event = record_event
+
+        def go():
+            return release.rollback(reg, isvcs, model_name="credit", failed_version="", to_version="1",
+                                    reason="serve v1 again", cfg=cfg, run_id="run-9", record_refusal=True)
+
+        with pytest.raises(RegistryError, match="503"):
+            go()
+        monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")
+        capsys.readouterr()
+        target, state = go()
+        assert (target, state.note) == ("1", release.SERVICE_GONE)
+        assert "recorded by an earlier attempt of this run (run-9" in capsys.readouterr().out
+        gone = [r for r in records if r.get("action") == "service_gone"]
+        assert [(r["version"], r["to_version"], r["pipeline_run"]) for r in gone] == [("1", "1", "run-9")]

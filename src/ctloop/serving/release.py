@@ -1416,15 +1416,19 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
         if run_id and failed_version and error is not None:
             # first and alone: a retry finding it reads nothing of the cluster (_found_gone_before)
             registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_GONE: run_id})
-        if run_id and failed_version and _rollback_recorded(registry, model_name, failed_version, run_id,
-                                                            action=SERVICE_GONE_ACTION, reason=reason):
+        # without a failed version (action=rollback) the record is on the target: the run's record of it for
+        # this reason is the one an earlier attempt wrote (was: written again, MlflowRegistry.record_event
+        # raising after the record when tagging the version failed)
+        if run_id and _rollback_recorded(registry, model_name, failed_version or target, run_id,
+                                         action=SERVICE_GONE_ACTION, reason=reason):
             # an earlier attempt of this step wrote it, then failed (see below): Argo's retry writes it not again,
             # but takes alias challenger off the version if that attempt's removal failed (drop_challenger reads
             # the alias: one on another version, or none, is left)
             recorded = f"recorded by an earlier attempt of this run ({run_id}; audit: rollback not applied)"
-            alias, removed = _drop_alias(registry, model_name, failed_version, True, errors)
-            if removed or errors:
-                recorded += f"; alias challenger: {alias}"
+            if failed_version:
+                alias, removed = _drop_alias(registry, model_name, failed_version, True, errors)
+                if removed or errors:
+                    recorded += f"; alias challenger: {alias}"
         else:
             alias = _mark_failed(registry, model_name=model_name, failed_version=failed_version, target=target,
                                  reason=reason, run_id=run_id, status="rollback_held", errors=errors,
