@@ -206,3 +206,62 @@ def test_action_rollbacks_retry_after_its_record_was_written_writes_no_second(mo
         assert "recorded by an earlier attempt of this run (run-9" in capsys.readouterr().out
         gone = [r for r in records if r.get("action") == "service_gone"]
         assert [(r["version"], r["to_version"], r["pipeline_run"]) for r in gone] == [("1", "1", "run-9")]
+
+
+# 6 -------------------------------------------------------------------------------------------------
+
+
+def _records_double(records, drops, fail_first=True):
+    from types import SimpleNamespace
+
+    def drop(m, v, rolled_back_before=None):
+        drops.append(v)
+        if fail_first and len(drops) == 1:
+            raise RegistryError("cannot remove alias 'challenger' of 'credit' from v2: 503 Service Unavailable")
+        return f"removed from v{v}"
+
+    return SimpleNamespace(run_events=lambda m, run: [r for r in records if r.get("pipeline_run") == run],
+                           drop_challenger=drop, record_event=lambda m, v, e: records.append({**e, "version": str(v)}))
+
+
+def test_a_held_deploys_record_with_the_alias_refused_has_it_taken_off_by_the_retry():
+    # Seen failing before: the record found written, the alias never removed again (drops == ["2"])
+    from ctloop.config import RolloutConfig
+
+    tags = {release.TAG_ROLLOUT_HELD: "run-a", "ctloop.rollout.status": "rollback_held",
+            "ctloop.rollout.pipeline_run": "run-a", "ctloop.rollout.reason": "deploy failed: not ready"}
+    records: list[dict] = []
+    drops: list[str] = []
+    reg = _records_double(records, drops)
+    cfg = RolloutConfig(inference_service=ISVC, namespace=NS)
+    release._record_missing_held(reg, model_name="credit", version="2", run_id="run-a", tags=tags, cfg=cfg)
+    assert records[0]["challenger_alias"].startswith("error: ")
+    said, written = release._record_missing_held(reg, model_name="credit", version="2", run_id="run-a", tags=tags,
+                                                 cfg=cfg)
+    assert drops == ["2", "2"] and len(records) == 1
+    assert written and said == "; alias challenger, which that attempt failed to take off: removed from v2", said
+    # a record whose alias was removed: nothing retried
+    records[0]["challenger_alias"] = "removed from v2"
+    assert release._record_missing_held(reg, model_name="credit", version="2", run_id="run-a", tags=tags,
+                                        cfg=cfg) == ("", False)
+    assert drops == ["2", "2"]
+
+
+def test_a_rolled_back_deploys_record_with_the_alias_refused_has_it_taken_off_by_the_retry():
+    # Seen failing before: ("", False), the alias left on v2
+    from types import SimpleNamespace
+
+    from ctloop.config import RolloutConfig
+
+    tags = {"ctloop.rollout.status": "rolled_back", "ctloop.rollout.pipeline_run": "run-a",
+            "ctloop.rollout.reason": "deploy failed: not ready", release.TAG_ROLLOUT_ROLLBACK_TO: "1"}
+    records = [{"event": "rollback", "version": "2", "pipeline_run": "run-a", "action": "rolled_back",
+                "reason": "deploy failed: not ready", "to_version": "1",
+                "challenger_alias": "error: cannot remove alias 'challenger' of 'credit' from v2: 503"}]
+    drops: list[str] = []
+    reg = _records_double(records, drops, fail_first=False)
+    said, written = release._record_missing_rollback(
+        reg, model_name="credit", version="2", run_id="run-a", tags=tags, champion=SimpleNamespace(version="1"),
+        cfg=RolloutConfig(inference_service=ISVC, namespace=NS))
+    assert drops == ["2"] and len(records) == 1
+    assert written and "removed from v2" in said, said

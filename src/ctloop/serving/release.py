@@ -447,7 +447,12 @@ def _record_missing_rollback(registry: Any, *, model_name: str, version: str, ru
     action = "held" if held else "rolled_back"
     try:
         if _rollback_recorded(registry, model_name, version, run_id, action=action, reason=reason):
-            return "", False
+            # as _record_missing_held: a record whose alias removal failed has it taken off again
+            return _alias_again(registry, model_name, version, [
+                r for r in registry.run_events(model_name, run_id)
+                if r.get("event") == "rollback" and str(r.get("version", "")) == version
+                and (r.get("action") == action if held else r.get("action") not in ("refused", "held",
+                                                                                    SERVICE_GONE_ACTION))])
         alias, removed = _drop_alias(registry, model_name, version, True)
         registry.record_event(model_name, version, {
             "event": "rollback", "reason": reason,
@@ -487,14 +492,20 @@ def _record_missing_held(registry: Any, *, model_name: str, version: str, run_id
         return "", False
     what = "the held deploy's audit record, which that attempt failed to write"
 
+    def held_records() -> list[Mapping[str, Any]]:
+        return [r for r in events(model_name, run_id)
+                if r.get("event") == "deploy_held" and str(r.get("version", "")) == version]
+
     def recorded() -> bool:
-        return any(r.get("event") == "deploy_held" and str(r.get("version", "")) == version
-                   for r in events(model_name, run_id))
+        return bool(held_records())
 
     alias, removed = "", False
     try:
-        if recorded():
-            return "", False
+        found = held_records()
+        if found:
+            # the record written with the alias MLflow refused to remove ("error: ..."): taken off again (was:
+            # the record found, the alias never retried)
+            return _alias_again(registry, model_name, version, found)
         failed = (tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
                   and tags.get("ctloop.rollout.pipeline_run") == run_id)
         if failed:
@@ -520,6 +531,17 @@ def _record_missing_held(registry: Any, *, model_name: str, version: str, run_id
         # the alias goes before the record: removed, something was written all the same
         return f"; {what}, could not be written ({one_line(str(exc))}){said}", removed
     return f"; {what}, written now" + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""), True
+
+
+def _alias_again(registry: Any, model_name: str, version: str, records: list[Mapping[str, Any]]) -> tuple[str, bool]:
+    """For a retry finding its run's record of ``version`` written: alias ``challenger`` taken off the version
+    again when a record says its removal failed (``challenger_alias`` "error: ..."; :func:`_drop_alias`), as
+    the record-writing functions return it (what to add to the line, whether anything was written); else
+    ("", False)."""
+    if not any(str(r.get("challenger_alias", "")).startswith("error:") for r in records):
+        return "", False
+    alias, removed = _drop_alias(registry, model_name, version, True)  # an error: its text, as the record's
+    return f"; alias challenger, which that attempt failed to take off: {one_line(alias)}", removed
 
 
 def _drop_alias(registry: Any, model_name: str, version: str, before: bool,
