@@ -265,3 +265,38 @@ def test_a_rolled_back_deploys_record_with_the_alias_refused_has_it_taken_off_by
         cfg=RolloutConfig(inference_service=ISVC, namespace=NS))
     assert drops == ["2"] and len(records) == 1
     assert written and "removed from v2" in said, said
+
+
+# 7 and 8 -------------------------------------------------------------------------------------------
+
+
+def test_canarys_outcome_of_a_service_deleted_while_the_rollback_ran_says_so(monkeypatch):
+    # Seen failing before: "deleted since the analysis" also when it was there at the rollback's first read
+    from types import SimpleNamespace
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, reg, cfg, tags, records, saved = _v2_canary_deleted(kube, monkeypatch)
+        kube.objects[(NS, ISVC)] = saved  # there when the rollback reads it
+        reg.drop_challenger = lambda m, v, rolled_back_before=None: "removed from v2"
+        reg.audit_log = lambda m, max_results=200: list(records)
+        real_patch = isvcs.patch
+
+        def patch(name, body):  # kubectl delete isvc right after the rollback's pin-back
+            out = real_patch(name, body)
+            if body["spec"]["predictor"].get("canaryTrafficPercent") == 0:
+                del kube.objects[(NS, ISVC)]
+            return out
+
+        isvcs.patch = patch
+        deployed = SimpleNamespace(action="canary", latest_revision="r2", previous_revision="r1")
+        monkeypatch.setattr(release, "deploy", lambda *a, **k: (deployed, "gs://models/v2"))
+        monkeypatch.setattr(release, "analyze", lambda *a, **k: SimpleNamespace(decision="rollback",
+                                                                                reason="error rate 3 %"))
+        outcome = release.canary(reg, isvcs, model_name="credit", version="2", reason="r", cfg=cfg, run_id="run-7")
+        assert outcome.decision == "held"
+        assert "(deleted while this rollback ran: " in outcome.reason and "since the analysis" not in outcome.reason
+        assert outcome.reason.endswith(f"({release._status_command(cfg, 'credit')})"), outcome.reason
+        assert release._status_command(cfg, "credit") == (
+            f"ctloop rollout status --isvc {ISVC} --namespace {NS} --model-name credit")
+        # gone before the rollback read it: since the analysis, as before
+        assert "(deleted since the analysis)" in release._gone_outcome("credit", "2", "1", cfg)

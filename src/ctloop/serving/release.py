@@ -1421,8 +1421,7 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
     ``target`` the version it tagged), and this one reads nothing of the cluster. The target read again
     and refused (a 503) is a :class:`RegistryError`, nothing written (was: "?" recorded as the version)."""
     where = f"InferenceService {cfg.namespace}/{cfg.inference_service}"
-    status = f"ctloop rollout status {shell_option('--isvc', cfg.inference_service)} " \
-             f"{shell_option('--namespace', cfg.namespace)} {shell_option('--model-name', model_name)}"
+    status = _status_command(cfg, model_name)
     if not target:
         try:
             target = _rollback_target(registry, model_name, to_version)
@@ -1431,7 +1430,11 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
                 f"rollback of {model_name} v{failed_version or '-'} not applied: {one_line(str(error))}; the version "
                 f"to roll back to could not be read ({one_line(str(exc))}); nothing written: run the rollback "
                 "again") from exc
-    state = RolloutState("held", cfg.inference_service or "", "", "", "", {}, note=SERVICE_GONE)
+    said = one_line(str(error)) if error is not None else ""
+    # deleted while this rollback ran: the error says what it wrote before (gone with the service), and the
+    # state keeps it for canary's Outcome (_gone_outcome); gone before it read the service: nothing written
+    during = said if error is not None and said != f"{where} does not exist" else ""
+    state = RolloutState("held", cfg.inference_service or "", "", "", "", {}, written=during, note=SERVICE_GONE)
     errors: list[RegistryError] = []
     failure: CtloopError | None = None
     try:
@@ -1472,7 +1475,6 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
                 "rollback_held; this attempt read nothing of the cluster and wrote nothing to it, whether it exists "
                 "again or not: nothing created again")
     else:
-        said = one_line(str(error))
         # gone before this rollback read it: nothing written; deleted while it ran: the error says what it wrote
         # before (its pin-back, which went with the service). A retry cannot know an earlier attempt's writes
         by = " by this attempt" if run_id and attempt != 0 else ""
@@ -1577,13 +1579,24 @@ def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
             f"it decides: ctloop rollout status){'; ' + state.note if state.note else ''}; traffic {state.traffic}")
 
 
-def _gone_outcome(model_name: str, failed_version: str, target: str, cfg: RolloutConfig) -> str:
+def _status_command(cfg: RolloutConfig, model_name: str) -> str:
+    """``ctloop rollout status`` of this service and model, as a rollback not applied names it (its line,
+    :func:`_not_applied`, and canary's Outcome, :func:`_gone_outcome`)."""
+    return (f"ctloop rollout status {shell_option('--isvc', cfg.inference_service)} "
+            f"{shell_option('--namespace', cfg.namespace)} {shell_option('--model-name', model_name)}")
+
+
+def _gone_outcome(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
+                  state: RolloutState | None = None) -> str:
     """The reason of :func:`canary`'s Outcome for a rollback not applied (:func:`_not_applied`): the service
-    gone, not another model in its spec (was: :func:`_held`'s "names v? now")."""
+    gone, not another model in its spec (was: :func:`_held`'s "names v? now"); deleted since the analysis,
+    or while the rollback ran (``state.written``: the error met, saying what it wrote before; was: "deleted
+    since the analysis" either way)."""
+    during = state.written if state is not None else ""
+    when = f"deleted while this rollback ran: {during}" if during else "deleted since the analysis"
     return (f"rollback of {model_name} v{failed_version} to v{target} not applied: InferenceService {cfg.namespace}/"
-            f"{cfg.inference_service} does not exist (deleted since the analysis); recorded, whoever deleted it decides "
-            f"(ctloop rollout status {shell_option('--isvc', cfg.inference_service)} "
-            f"{shell_option('--namespace', cfg.namespace)} {shell_option('--model-name', model_name)})")
+            f"{cfg.inference_service} does not exist ({when}); recorded, whoever deleted it decides "
+            f"({_status_command(cfg, model_name)})")
 
 
 def _checked_versions(to_version: Any, failed_version: Any) -> tuple[str, str]:
@@ -1740,7 +1753,7 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
     target, state = rollback(registry, isvcs, model_name=model_name, failed_version=version, reason=result.reason,
                              cfg=cfg, run_id=run_id)
     if state.action == "held" and state.note == SERVICE_GONE:  # deleted since the analysis: _not_applied said it
-        return Outcome("held", _gone_outcome(model_name, str(version), target, cfg), deployed, result, "")
+        return Outcome("held", _gone_outcome(model_name, str(version), target, cfg, state), deployed, result, "")
     if state.action == "held":  # another model took the spec meanwhile: left to whoever deployed it
         return Outcome("held", _held(model_name, str(version), target, cfg, state), deployed, result, "")
     return Outcome("rolled_back", result.reason, deployed, result, target)
