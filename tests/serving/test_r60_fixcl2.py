@@ -300,3 +300,36 @@ def test_canarys_outcome_of_a_service_deleted_while_the_rollback_ran_says_so(mon
             f"ctloop rollout status --isvc {ISVC} --namespace {NS} --model-name credit")
         # gone before the rollback read it: since the analysis, as before
         assert "(deleted since the analysis)" in release._gone_outcome("credit", "2", "1", cfg)
+
+
+# 4 -------------------------------------------------------------------------------------------------
+
+
+def test_the_runs_own_deploy_recorded_without_the_service_keys_knows_it_gone(monkeypatch, capsys):
+    # a deploy record by a ctloop before round 50 (85d94b46: no inference_service/namespace tags), read as
+    # last_decision reads it. Seen failing before: bad input ("no deploy ... on record"), nothing recorded
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, reg, cfg, tags, records, saved = _v2_canary_deleted(kube, monkeypatch)
+        reg.drop_challenger = lambda m, v, rolled_back_before=None: "removed from v2"
+        for r in records:
+            if r["event"] == "deploy":
+                r.pop("inference_service", None)
+                r.pop("namespace", None)
+        reg.audit_log = lambda m, max_results=200: list(records)
+        _, state = _attempt(reg, isvcs, cfg)
+        assert state.note == release.SERVICE_GONE
+        assert [r["action"] for r in records if r["event"] == "rollback"] == ["service_gone"]
+
+
+def test_a_keyless_deploy_in_the_audit_log_does_not_make_a_typod_name_gone(monkeypatch):
+    # the audit log's keyless deploy names no service: by hand (and action=rollback) a typo stays bad input
+    from ctloop.config import RolloutConfig
+    from ctloop.errors import ServingError
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs, reg, cfg, tags, records, saved = _v2_canary_deleted(kube, monkeypatch)
+        reg.audit_log = lambda m, max_results=200: [{"event": "deploy", "version": "1"}]
+        with pytest.raises(ServingError, match=f"InferenceService {NS}/credt does not exist"):
+            release.rollback(reg, isvcs, model_name="credit", failed_version="2", reason="by hand",
+                             cfg=RolloutConfig(inference_service="credt", namespace=NS, timeout_seconds=4))
+        assert not [r for r in records if r["event"] == "rollback"]

@@ -1320,13 +1320,20 @@ def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, fai
         return False
     where = _where(cfg)
 
-    def deployed_here(record: Mapping[str, Any]) -> bool:
-        return record.get("event") == "deploy" and all(record.get(k) == v for k, v in where.items())
+    def deployed_here(record: Mapping[str, Any], keyless: bool = False) -> bool:
+        # keyless: a deploy record without the service's keys (ctloop before round 50, 85d94b46) taken for one
+        # to this service, as last_decision reads it
+        return record.get("event") == "deploy" and all(
+            (record.get(k, v) if keyless else record.get(k)) == v for k, v in where.items())
 
     events = getattr(registry, "run_events", None)
     if known and failed_version and run_id and callable(events):
         try:
-            if any(deployed_here(r) for r in events(model_name, run_id)):
+            # the run's own deploy of the failed version is to the service its rollout section names: one recorded
+            # by a ctloop before round 50 (no inference_service/namespace keys) too. Not so the audit log's below: a
+            # keyless record names no service, and a typo'd name would read as one deleted
+            if any(deployed_here(r, keyless=str(r.get("version", failed_version)) == failed_version)
+                   for r in events(model_name, run_id)):
                 return True
         except CtloopError:
             pass  # the audit log read below says it, or that it could not be read
