@@ -2893,9 +2893,26 @@ class MlflowRegistry:
         runs = _once(self._search_audit(name, f"tags.`{AUDIT_PREFIX}pipeline_run` = '{pipeline_run}'"))
         return [{k[len(AUDIT_PREFIX):]: v for k, v in r.data.tags.items() if k.startswith(AUDIT_PREFIX)} for r in runs]
 
-    def audit_log(self, name: str, max_results: int = 200) -> list[dict[str, str]]:
-        """The newest ``max_results`` audit records of ``name``, oldest first (was: the oldest ones,
-        so a model with more records lost its recent ones). Promotions appear once committed: a pending
+    def deployed_to(self, name: str, inference_service: str, namespace: str) -> bool:
+        """Whether ``name``'s audit log holds a ``deploy`` record to ``inference_service`` in ``namespace``
+        (its tags ``inference_service`` and ``namespace``): one search filtered on the three tags, one record
+        (a rollback of a service that is gone: was the whole log, every page of it, read for one record).
+        A name or namespace with a quote or backslash (no Kubernetes name has either) was never deployed to:
+        False, as :meth:`run_events` answers such a run id. An empty namespace (the cluster's default) is
+        matched in Python (a tag filter on '' is not one every MLflow store answers alike)."""
+        values = (inference_service, namespace)
+        if not inference_service or any("'" in v or "\\" in v for v in values):
+            return False
+        where = (f"tags.`{AUDIT_PREFIX}event` = 'deploy' AND "
+                 f"tags.`{AUDIT_PREFIX}inference_service` = '{inference_service}'")
+        if namespace:
+            return bool(self._search_audit(name, f"{where} AND tags.`{AUDIT_PREFIX}namespace` = '{namespace}'",
+                                           limit=1))
+        return any(r.data.tags.get(f"{AUDIT_PREFIX}namespace", "") == "" for r in self._search_audit(name, where))
+
+    def audit_log(self, name: str, max_results: int | None = 200) -> list[dict[str, str]]:
+        """The newest ``max_results`` audit records of ``name`` (None: all of them), oldest first (was: the
+        oldest ones, so a model with more records lost its recent ones). Promotions appear once committed: a pending
         one the champion alias does not confirm is left out, an aborted one is
         ``promote_aborted``."""
         return self._audit_records(name, _once(self._search_audit(name, limit=max_results, newest=True)))

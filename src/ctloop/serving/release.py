@@ -447,7 +447,12 @@ def _record_missing_rollback(registry: Any, *, model_name: str, version: str, ru
     action = "held" if held else "rolled_back"
     try:
         if _rollback_recorded(registry, model_name, version, run_id, action=action, reason=reason):
-            return "", False
+            # as _record_missing_held: a record whose alias removal failed has it taken off again
+            return _alias_again(registry, model_name, version, [
+                r for r in registry.run_events(model_name, run_id)
+                if r.get("event") == "rollback" and str(r.get("version", "")) == version
+                and (r.get("action") == action if held else r.get("action") not in ("refused", "held",
+                                                                                    SERVICE_GONE_ACTION))])
         alias, removed = _drop_alias(registry, model_name, version, True)
         registry.record_event(model_name, version, {
             "event": "rollback", "reason": reason,
@@ -487,14 +492,20 @@ def _record_missing_held(registry: Any, *, model_name: str, version: str, run_id
         return "", False
     what = "the held deploy's audit record, which that attempt failed to write"
 
+    def held_records() -> list[Mapping[str, Any]]:
+        return [r for r in events(model_name, run_id)
+                if r.get("event") == "deploy_held" and str(r.get("version", "")) == version]
+
     def recorded() -> bool:
-        return any(r.get("event") == "deploy_held" and str(r.get("version", "")) == version
-                   for r in events(model_name, run_id))
+        return bool(held_records())
 
     alias, removed = "", False
     try:
-        if recorded():
-            return "", False
+        found = held_records()
+        if found:
+            # the record written with the alias MLflow refused to remove ("error: ..."): taken off again (was:
+            # the record found, the alias never retried)
+            return _alias_again(registry, model_name, version, found)
         failed = (tags.get(TAG_ROLLOUT_STATUS) == "rollback_held"
                   and tags.get("ctloop.rollout.pipeline_run") == run_id)
         if failed:
@@ -520,6 +531,17 @@ def _record_missing_held(registry: Any, *, model_name: str, version: str, run_id
         # the alias goes before the record: removed, something was written all the same
         return f"; {what}, could not be written ({one_line(str(exc))}){said}", removed
     return f"; {what}, written now" + (f"; alias challenger: {alias}" if alias.startswith("error: ") else ""), True
+
+
+def _alias_again(registry: Any, model_name: str, version: str, records: list[Mapping[str, Any]]) -> tuple[str, bool]:
+    """For a retry finding its run's record of ``version`` written: alias ``challenger`` taken off the version
+    again when a record says its removal failed (``challenger_alias`` "error: ..."; :func:`_drop_alias`), as
+    the record-writing functions return it (what to add to the line, whether anything was written); else
+    ("", False)."""
+    if not any(str(r.get("challenger_alias", "")).startswith("error:") for r in records):
+        return "", False
+    alias, removed = _drop_alias(registry, model_name, version, True)  # an error: its text, as the record's
+    return f"; alias challenger, which that attempt failed to take off: {one_line(alias)}", removed
 
 
 def _drop_alias(registry: Any, model_name: str, version: str, before: bool,
@@ -1266,6 +1288,10 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
 # and the action of its audit record
 SERVICE_GONE = "service gone"
 SERVICE_GONE_ACTION = "service_gone"
+# the pipeline run whose rollback of the version found its InferenceService gone (:func:`_not_applied`): one
+# key, written alone before the others, for Argo's retry of the step to read nothing of the cluster
+# (:func:`_found_gone_before`)
+TAG_ROLLOUT_GONE = "ctloop.rollout.gone"
 
 
 class AuditUnreadable(RegistryError):
@@ -1281,9 +1307,11 @@ def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, fai
     run ``run_id`` has a ``deploy`` record to that service in that namespace; else — by hand, the rollout
     pipeline's ``action=rollback`` (no failed version: a typo of ``inference_service`` was "gone" to it,
     exit 0 and a record of the typo'd name; round 60 review H1) — only when the model's audit log has a
-    deploy to it, read to its oldest record (``audit_log`` gives the newest 200 by default: a service
-    deployed to before 200 records of others read as never deployed). A name never deployed to is bad
-    input, nothing recorded. An error reading the service: not gone (the error stands); one reading the
+    deploy to it, to its oldest record (``audit_log`` gives the newest 200 by default: a service
+    deployed to before 200 records of others read as never deployed), by one filtered query
+    (``MlflowRegistry.deployed_to``; a registry without it: its whole audit log). A name never deployed
+    to is bad input, nothing recorded: for the step (``known``) a :class:`ConfigError` naming
+    ``rollout.inference_service`` and ``rollout.namespace``. An error reading the service: not gone (the error stands); one reading the
     audit log: :class:`AuditUnreadable` (was: the raw "does not exist", read as bad input)."""
     try:
         if isvcs.get(cfg.inference_service) is not None:
@@ -1292,45 +1320,67 @@ def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, fai
         return False
     where = _where(cfg)
 
-    def deployed_here(record: Mapping[str, Any]) -> bool:
-        return record.get("event") == "deploy" and all(record.get(k) == v for k, v in where.items())
+    def deployed_here(record: Mapping[str, Any], keyless: bool = False) -> bool:
+        # keyless: a deploy record without the service's keys (ctloop before round 50, 85d94b46) taken for one
+        # to this service, as last_decision reads it
+        return record.get("event") == "deploy" and all(
+            (record.get(k, v) if keyless else record.get(k)) == v for k, v in where.items())
 
     events = getattr(registry, "run_events", None)
     if known and failed_version and run_id and callable(events):
         try:
-            if any(deployed_here(r) for r in events(model_name, run_id)):
+            # the run's own deploy of the failed version is to the service its rollout section names: one recorded
+            # by a ctloop before round 50 (no inference_service/namespace keys) too. Not so the audit log's below: a
+            # keyless record names no service, and a typo'd name would read as one deleted
+            if any(deployed_here(r, keyless=str(r.get("version", failed_version)) == failed_version)
+                   for r in events(model_name, run_id)):
                 return True
         except CtloopError:
             pass  # the audit log read below says it, or that it could not be read
+    query = getattr(registry, "deployed_to", None)
     log = getattr(registry, "audit_log", None)
-    if not callable(log):
+    if not callable(query) and not callable(log):
         return False
     try:
-        return any(deployed_here(r) for r in log(model_name, max_results=None))
+        # one filtered query, one record (MlflowRegistry.deployed_to; was: the whole log read, 5 pages and the
+        # promotions of a model with 5,000 records, for every rollback of a missing name); a registry without
+        # it: its audit log, whole
+        deployed = (query(model_name, where["inference_service"], where["namespace"]) if callable(query)
+                    else any(deployed_here(r) for r in log(model_name, max_results=None)))
     except CtloopError as exc:
         raise AuditUnreadable(
             f"{one_line(str(error))}; whether it was deployed to and deleted since (a rollback not applied, "
             f"recorded) or never was (a wrong --isvc / --namespace) is not known: the audit log could not be read "
             f"({one_line(str(exc))}); nothing written: run the rollback again") from exc
+    if not deployed and known:
+        # the step's rollout section names a service never deployed to (a typo): bad input, one line and exit 2
+        # (bad_input_exits), as by hand (was: the ServingError's traceback, exit 1, retried twice by Argo)
+        raise ConfigError(
+            f"rollout.inference_service {cfg.inference_service!r} / rollout.namespace {cfg.namespace!r}: "
+            f"InferenceService {cfg.namespace}/{cfg.inference_service} does not exist and no deploy of {model_name} "
+            "to it is on record; nothing written") from error
+    return deployed
 
 
 def _found_gone_before(registry: Any, model_name: str, failed_version: str, reason: str, run_id: str) -> str | None:
-    """The version an earlier attempt of this ``rollback_model`` step would have served (its
-    :data:`TAG_ROLLOUT_ROLLBACK_TO`) when that attempt found the service gone (:func:`_not_applied` tagged
-    the failed version ``rollback_held`` with this run and this ``reason``: a rollback held because another
-    model took the spec tags :func:`_held`'s line as its reason, a failed deploy's rollback "deploy failed:
-    ..."), else None. Read before the cluster is."""
+    """The version an earlier attempt of this ``rollback_model`` step would have served when that attempt
+    found the service gone: :func:`_not_applied` tagged the failed version :data:`TAG_ROLLOUT_GONE` with this
+    run, in a ``set_tags`` call of its own before any other tag (``MlflowRegistry.set_tags`` writes key by
+    key, and a 503 may stop it half-way: matched on all four of ``_mark_failed``'s tags, a retry after the
+    first was written missed it and rolled back a service created again meanwhile; round 60 review). Its
+    :data:`TAG_ROLLOUT_ROLLBACK_TO`, or "" when that attempt stopped before writing it (the target read
+    again); None when no attempt of the run found it gone. Read before the cluster is. A version MLflow
+    does not have: None (the rollback reads it again and says so); any other error reading it is raised
+    (was: None, and a 503 here fell through to a rollback of a service created again)."""
     if not (run_id and failed_version):
         return None
     try:
         tags = registry.get_version(model_name, failed_version).tags or {}
-    except CtloopError:  # no such version, MLflow busy: the rollback reads it again and says so
+    except RegistryGone:
         return None
-    if (tags.get(TAG_ROLLOUT_STATUS) == "rollback_held" and tags.get("ctloop.rollout.pipeline_run") == run_id
-            and tag_value(tags.get("ctloop.rollout.reason")) == tag_value(reason)
-            and tags.get(TAG_ROLLOUT_ROLLBACK_TO)):
-        return str(tags[TAG_ROLLOUT_ROLLBACK_TO])
-    return None
+    if tags.get(TAG_ROLLOUT_GONE) != run_id:
+        return None
+    return str(tags.get(TAG_ROLLOUT_ROLLBACK_TO) or "")
 
 
 def _mark_failed(registry: Any, *, model_name: str, failed_version: str, target: str, reason: str, run_id: str,
@@ -1378,8 +1428,7 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
     ``target`` the version it tagged), and this one reads nothing of the cluster. The target read again
     and refused (a 503) is a :class:`RegistryError`, nothing written (was: "?" recorded as the version)."""
     where = f"InferenceService {cfg.namespace}/{cfg.inference_service}"
-    status = f"ctloop rollout status {shell_option('--isvc', cfg.inference_service)} " \
-             f"{shell_option('--namespace', cfg.namespace)} {shell_option('--model-name', model_name)}"
+    status = _status_command(cfg, model_name)
     if not target:
         try:
             target = _rollback_target(registry, model_name, to_version)
@@ -1388,19 +1437,30 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
                 f"rollback of {model_name} v{failed_version or '-'} not applied: {one_line(str(error))}; the version "
                 f"to roll back to could not be read ({one_line(str(exc))}); nothing written: run the rollback "
                 "again") from exc
-    state = RolloutState("held", cfg.inference_service or "", "", "", "", {}, note=SERVICE_GONE)
+    said = one_line(str(error)) if error is not None else ""
+    # deleted while this rollback ran: the error says what it wrote before (gone with the service), and the
+    # state keeps it for canary's Outcome (_gone_outcome); gone before it read the service: nothing written
+    during = said if error is not None and said != f"{where} does not exist" else ""
+    state = RolloutState("held", cfg.inference_service or "", "", "", "", {}, written=during, note=SERVICE_GONE)
     errors: list[RegistryError] = []
     failure: CtloopError | None = None
     try:
-        if run_id and failed_version and _rollback_recorded(registry, model_name, failed_version, run_id,
-                                                            action=SERVICE_GONE_ACTION, reason=reason):
+        if run_id and failed_version and error is not None:
+            # first and alone: a retry finding it reads nothing of the cluster (_found_gone_before)
+            registry.set_tags(model_name, failed_version, {TAG_ROLLOUT_GONE: run_id})
+        # without a failed version (action=rollback) the record is on the target: the run's record of it for
+        # this reason is the one an earlier attempt wrote (was: written again, MlflowRegistry.record_event
+        # raising after the record when tagging the version failed)
+        if run_id and _rollback_recorded(registry, model_name, failed_version or target, run_id,
+                                         action=SERVICE_GONE_ACTION, reason=reason):
             # an earlier attempt of this step wrote it, then failed (see below): Argo's retry writes it not again,
             # but takes alias challenger off the version if that attempt's removal failed (drop_challenger reads
             # the alias: one on another version, or none, is left)
             recorded = f"recorded by an earlier attempt of this run ({run_id}; audit: rollback not applied)"
-            alias, removed = _drop_alias(registry, model_name, failed_version, True, errors)
-            if removed or errors:
-                recorded += f"; alias challenger: {alias}"
+            if failed_version:
+                alias, removed = _drop_alias(registry, model_name, failed_version, True, errors)
+                if removed or errors:
+                    recorded += f"; alias challenger: {alias}"
         else:
             alias = _mark_failed(registry, model_name=model_name, failed_version=failed_version, target=target,
                                  reason=reason, run_id=run_id, status="rollback_held", errors=errors,
@@ -1422,7 +1482,6 @@ def _not_applied(registry: Any, isvcs: Any, *, model_name: str, failed_version: 
                 "rollback_held; this attempt read nothing of the cluster and wrote nothing to it, whether it exists "
                 "again or not: nothing created again")
     else:
-        said = one_line(str(error))
         # gone before this rollback read it: nothing written; deleted while it ran: the error says what it wrote
         # before (its pin-back, which went with the service). A retry cannot know an earlier attempt's writes
         by = " by this attempt" if run_id and attempt != 0 else ""
@@ -1527,13 +1586,24 @@ def _held(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
             f"it decides: ctloop rollout status){'; ' + state.note if state.note else ''}; traffic {state.traffic}")
 
 
-def _gone_outcome(model_name: str, failed_version: str, target: str, cfg: RolloutConfig) -> str:
+def _status_command(cfg: RolloutConfig, model_name: str) -> str:
+    """``ctloop rollout status`` of this service and model, as a rollback not applied names it (its line,
+    :func:`_not_applied`, and canary's Outcome, :func:`_gone_outcome`)."""
+    return (f"ctloop rollout status {shell_option('--isvc', cfg.inference_service)} "
+            f"{shell_option('--namespace', cfg.namespace)} {shell_option('--model-name', model_name)}")
+
+
+def _gone_outcome(model_name: str, failed_version: str, target: str, cfg: RolloutConfig,
+                  state: RolloutState | None = None) -> str:
     """The reason of :func:`canary`'s Outcome for a rollback not applied (:func:`_not_applied`): the service
-    gone, not another model in its spec (was: :func:`_held`'s "names v? now")."""
+    gone, not another model in its spec (was: :func:`_held`'s "names v? now"); deleted since the analysis,
+    or while the rollback ran (``state.written``: the error met, saying what it wrote before; was: "deleted
+    since the analysis" either way)."""
+    during = state.written if state is not None else ""
+    when = f"deleted while this rollback ran: {during}" if during else "deleted since the analysis"
     return (f"rollback of {model_name} v{failed_version} to v{target} not applied: InferenceService {cfg.namespace}/"
-            f"{cfg.inference_service} does not exist (deleted since the analysis); recorded, whoever deleted it decides "
-            f"(ctloop rollout status {shell_option('--isvc', cfg.inference_service)} "
-            f"{shell_option('--namespace', cfg.namespace)} {shell_option('--model-name', model_name)})")
+            f"{cfg.inference_service} does not exist ({when}); recorded, whoever deleted it decides "
+            f"({_status_command(cfg, model_name)})")
 
 
 def _checked_versions(to_version: Any, failed_version: Any) -> tuple[str, str]:
@@ -1690,7 +1760,7 @@ def canary(registry: Any, isvcs: Any, *, model_name: str, version: str, reason: 
     target, state = rollback(registry, isvcs, model_name=model_name, failed_version=version, reason=result.reason,
                              cfg=cfg, run_id=run_id)
     if state.action == "held" and state.note == SERVICE_GONE:  # deleted since the analysis: _not_applied said it
-        return Outcome("held", _gone_outcome(model_name, str(version), target, cfg), deployed, result, "")
+        return Outcome("held", _gone_outcome(model_name, str(version), target, cfg, state), deployed, result, "")
     if state.action == "held":  # another model took the spec meanwhile: left to whoever deployed it
         return Outcome("held", _held(model_name, str(version), target, cfg, state), deployed, result, "")
     return Outcome("rolled_back", result.reason, deployed, result, target)
