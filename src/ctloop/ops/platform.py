@@ -2237,16 +2237,20 @@ def quiet_kfp_client() -> None:
     a library user's own ``kfp.Client`` in the same process, or in another thread while ctloop calls
     KFP, prints as upstream does. Not a ``redirect_stdout`` around each call: that swaps
     ``sys.stdout`` for every thread, and ``ctloop doctor`` prints its lines while its KFP checks run
-    in another."""
+    in another. What kfp's modules log goes the same way (:class:`_KfpLogging`)."""
     import kfp.client.client as module
 
     module.print = _kfp_print  # type: ignore[attr-defined]
-    root = logging.getLogger()
-    if not any(isinstance(f, _KfpLogFilter) for f in root.filters):
-        root.addFilter(_KfpLogFilter())
+    for name in _KFP_LOGGING_MODULES:
+        kfp_module = importlib.import_module(name)
+        if not isinstance(getattr(kfp_module, "logging", None), _KfpLogging):
+            kfp_module.logging = _KfpLogging()  # type: ignore[attr-defined]
 
 
-#: kfp 2.17.0's functions whose root-logger records ctloop's own line replaces (:class:`_KfpLogFilter`): ``auth.py``
+#: kfp 2.17.0's modules that log with ``logging``'s module functions (the root logger): :class:`_KfpLogging`
+_KFP_LOGGING_MODULES = ("kfp.client.auth", "kfp.client.client", "kfp.client.set_volume_credentials")
+
+#: kfp 2.17.0's functions whose root-logger records ctloop's own line replaces (:class:`_KfpLogging`): ``auth.py``
 #: ``get_gcp_access_token``, ``client.py`` ``_get_config_with_default_credentials``, ``set_volume_credentials.py``
 #: ``_get_token`` (the token reads of ``refresh_api_key_hook``). Any other record passes: the interactive OAuth
 #: flow's prompts (``auth.py`` ``get_auth_code``), and whatever a later kfp logs from a function not named here
@@ -2263,35 +2267,61 @@ class _KfpLogs(list):
         self.errors: list[BaseException] = []
 
 
-class _KfpLogFilter(logging.Filter):
-    """On the root logger: drops (and collects) what the ``kfp.client`` package logs there while ctloop's own call
-    runs in this thread/context (:func:`kfp_logs_dropped`); every other record passes. kfp 2.17.0 logs with the
-    module functions (``logging.warning(...)``: the root logger): ``kfp/client/auth.py`` ``get_gcp_access_token``
-    ``Failed to get GCP access token: <error>`` (it then returns None; ctloop's line says what was sent),
-    ``client.py`` ``_get_config_with_default_credentials`` ``Failed to set up default credentials. Proceeding
-    without credentials...``: printed by ``basicConfig``'s handler as ``WARNING:root:...`` before ctloop's one
-    ``error:`` line; ``set_volume_credentials.py`` ``Failed to read a token from file``. Not the interactive OAuth
-    flow's (``auth.py`` ``get_auth_code``: ``User pressed CTRL+C. See instructions below.``), addressed to the person
-    at the terminal, nor any other (:data:`_KFP_DROPPED` names the ones dropped). A filter on the logger, not a
-    handler's: a record it drops reaches no handler."""
+class _KfpLogging:
+    """The ``logging`` that kfp's modules (:data:`_KFP_LOGGING_MODULES`) see, as :func:`quiet_kfp_client` gives
+    ``client.py`` its ``print``. kfp 2.17.0 logs with the module functions (``logging.warning(...)``): ``auth.py``
+    ``get_gcp_access_token`` ``Failed to get GCP access token: <error>`` (it then returns None; ctloop's line says
+    what was sent), ``client.py`` ``_get_config_with_default_credentials`` ``Failed to set up default credentials.
+    Proceeding without credentials...``, ``set_volume_credentials.py`` ``Failed to read a token from file``: printed
+    by ``basicConfig``'s handler as ``WARNING:root:...`` before ctloop's one ``error:`` line.
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        sink = _KFP_LOGS.get()
-        if (sink is None or record.name != "root" or record.funcName not in _KFP_DROPPED
-                or not _from_kfp_client(record.pathname)):
-            return True
-        sink.append(one_line(record.getMessage()))
-        first = record.args[0] if isinstance(record.args, tuple) and record.args else None
-        if isinstance(first, BaseException) and isinstance(sink, _KfpLogs):
-            sink.errors.append(first)
-        return False
+    Inside ctloop's own call in this thread/context (:func:`kfp_logs_dropped`) a record of a function
+    :data:`_KFP_DROPPED` names is collected, not logged; any other is logged on the root logger itself, without the
+    module function's ``basicConfig``: with no handler there ``logging.lastResort`` prints it (the interactive OAuth
+    flow's ``get_auth_code``: ``... Falling back to manual mode``). The root logger's handlers and filters are not
+    touched, so another thread's records (urllib3's ``Retrying ...``) print as they would. Outside ctloop's calls
+    (a notebook's own ``kfp.Client``) the module function runs as upstream's. ``stacklevel`` keeps kfp's function
+    and file in the record."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(logging, name)
+
+    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("debug", msg, args, kwargs)
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("info", msg, args, kwargs)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("warning", msg, args, kwargs)
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("error", msg, args, kwargs)
+
+    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("exception", msg, args, kwargs)
+
+    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("critical", msg, args, kwargs)
 
 
-def _from_kfp_client(pathname: str) -> bool:
-    """Whether a record was logged from a module of the ``kfp.client`` package."""
-    import kfp.client
-
-    return os.path.dirname(os.path.abspath(pathname)) == os.path.dirname(os.path.abspath(kfp.client.__file__))
+def _kfp_log(level: str, msg: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """One of kfp's ``logging.<level>(msg, *args)`` calls (:class:`_KfpLogging`); the caller's caller is kfp's."""
+    kwargs = {**kwargs, "stacklevel": kwargs.get("stacklevel", 1) + 2}  # past this function and the shim's method
+    sink = _KFP_LOGS.get()
+    if sink is None:
+        getattr(logging, level)(msg, *args, **kwargs)
+        return
+    if sys._getframe(2).f_code.co_name in _KFP_DROPPED:
+        try:
+            text = str(msg) % args if args else str(msg)
+        except (TypeError, ValueError):  # logging would report it; the message is still worth keeping
+            text = f"{msg} {args}"
+        sink.append(one_line(text))
+        if args and isinstance(args[0], BaseException) and isinstance(sink, _KfpLogs):
+            sink.errors.append(args[0])
+        return
+    getattr(logging.root, level)(msg, *args, **kwargs)
 
 
 def _kfp_print(*args: Any, **kwargs: Any) -> None:
@@ -2318,24 +2348,16 @@ def kfp_prints_dropped() -> Iterator[list[str]]:
 
 @contextmanager
 def kfp_logs_dropped() -> Iterator[list[str]]:
-    """Inside: what the ``kfp.client`` package logs on the root logger in this thread/context is collected, not
-    handled (:class:`_KfpLogFilter`); yields the messages, one line each (:class:`_KfpLogs`). kfp logs with
-    ``logging.warning()``, which runs ``basicConfig()`` (a stderr handler, kept for good) on a root logger without
-    handlers before the filter sees the record: a NullHandler is there for the call, removed after, so later
-    records (urllib3's ``Retrying ...``) do not print as ``WARNING:urllib3...``."""
+    """Inside: what the ``kfp.client`` package logs from the functions :data:`_KFP_DROPPED` names, in this
+    thread/context, is collected, not logged (:class:`_KfpLogging`); yields the messages, one line each
+    (:class:`_KfpLogs`). The root logger is left as it is."""
     quiet_kfp_client()
     messages = _KfpLogs()
     token = _KFP_LOGS.set(messages)
-    root = logging.getLogger()
-    placeholder = logging.NullHandler() if not root.handlers else None
-    if placeholder is not None:
-        root.addHandler(placeholder)
     try:
         yield messages
     finally:
         _KFP_LOGS.reset(token)
-        if placeholder is not None:
-            root.removeHandler(placeholder)
 
 
 def _kubeconfig_failed() -> ConfigError:
