@@ -2690,7 +2690,7 @@ class Platform:
         naming the host: another service behind a path, test_fix41e_kfp_client_side_errors.)"""
         if self.backend is None and not self._answered:
             return f"give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
-        if not self._answered and not (self.auth.token or self.auth.token_file or self.auth.google):
+        if not self._answered and self._sent_nothing():
             # healthz is often left open by the proxy in front of KFP, which answers unauthenticated calls itself
             return ("healthz answered as the KFP API but this first call, sent without a token, did not: a proxy in "
                     "front of KFP answering calls without credentials? give a token (--token-file, KFP_TOKEN), or "
@@ -2699,6 +2699,23 @@ class Platform:
                 "between cut or replaced this answer: run the command again; if it persists, check the ingress or "
                 f"proxy in front of KFP (kubectl -n {shown_install_namespace(self.auth.install_namespace)} get pods "
                 "-l app=ml-pipeline for the API server)")
+
+    def _sent_nothing(self) -> bool:
+        """Whether kfp's calls went without credentials, from what its client put in them (kfp 2.17.0 ``client.py``
+        ``_load_config``/``__init__``: the configuration's ``api_key`` (a token ctloop named, a Google token, the
+        pipelines token kfp reads itself in a pod, ``refresh_api_key_hook`` having set it for the call), a client
+        certificate, the saved context's cookie or header). The kubeconfig's API-server proxy route is left out
+        (False): its credentials are the kubeconfig's. A client given to :class:`Platform` (tests): what ctloop
+        resolved."""
+        config = getattr(self.client, "_existing_config", None)
+        if config is None:
+            return not (self.auth.token or self.auth.token_file or self.auth.google)
+        if re.search(r"/api/v1/namespaces/[^/]+/services/ml-pipeline:http/proxy/?$", str(config.host or "")):
+            return False
+        api_client = getattr(getattr(self.client, "_healthz_api", None), "api_client", None)
+        return not (any((config.api_key or {}).values()) or config.cert_file
+                    or getattr(api_client, "cookie", None) or (getattr(api_client, "default_headers", None) or {})
+                    .keys() - {"User-Agent"})
 
     # ------------------------------------------------------------------ pipelines
     @property
