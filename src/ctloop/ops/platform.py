@@ -807,6 +807,16 @@ _GOOGLE_REFUSED_STATUSES = frozenset({401, 403})
 _GOOGLE_REFUSED_ERRORS = frozenset({"PERMISSION_DENIED", "UNAUTHENTICATED"})
 
 
+def _causes(exc: BaseException | None, limit: int = 8) -> Iterator[BaseException]:
+    """``exc`` and its ``__cause__`` chain, at most ``limit`` of them (google-auth wraps a ``requests`` error in a
+    TransportError, ``compute_engine/credentials.py`` that in a RefreshError; a cycle ends at the limit)."""
+    for _ in range(limit):
+        if exc is None:
+            return
+        yield exc
+        exc = exc.__cause__
+
+
 def _google_frame(exc: BaseException) -> tuple[frozenset[int] | None, Any]:
     """(the statuses it retries, the answer) of the frame that raised ``exc`` when that is one of
     :data:`_GOOGLE_ANSWERING`; ``(None, None)`` otherwise (raised elsewhere, or before any answer). google-auth gives
@@ -923,9 +933,9 @@ def _sign_blob_refused(exc: BaseException) -> bool:
 
 
 def _google_account(exc: BaseException) -> str:
-    """The service account google-auth asked about when it raised ``exc`` (or one in its ``__cause__`` chain): the
-    ``url`` of ``iam.py``'s (``serviceAccounts/<email>:signBlob``) or ``_metadata.py``'s
-    (``service-accounts/<name>/``) raising frame; ``""`` when none is known."""
+    """The service account google-auth asked IAM about when it raised ``exc`` (or one in its ``__cause__`` chain): the
+    ``url`` of ``iam.py``'s raising frame (``serviceAccounts/<email>:signBlob``); ``""`` when none is known. (Only a
+    signBlob answer comes here, :func:`_google_account_missing`: a metadata server's 404 is no "missing" answer.)"""
     seen: BaseException | None = exc
     for _ in range(8):
         if seen is None:
@@ -935,9 +945,9 @@ def _google_account(exc: BaseException) -> str:
             tb = tb.tb_next
         url = tb.tb_frame.f_locals.get("url") if tb is not None else None
         if isinstance(url, str):
-            found = re.search(r"serviceAccounts/([^/:]+)[:/]|service-accounts/([^/]+)/", url)
+            found = re.search(r"serviceAccounts/([^/:]+)[:/]", url)
             if found:
-                return found.group(1) or found.group(2)
+                return found.group(1)
         seen = seen.__cause__
     return ""
 
@@ -1008,11 +1018,14 @@ def _cut(text: str, limit: int = 200) -> str:
 
 
 def _google_said(exc: BaseException) -> str:
-    """`` (HTTP 429 RESOURCE_EXHAUSTED, RATE_LIMIT_EXCEEDED)``: Google's answer in ``exc`` (:func:`_google_answer`),
-    ``""`` when none is known."""
+    """`` (HTTP 429 RESOURCE_EXHAUSTED, RATE_LIMIT_EXCEEDED)``: Google's answer in ``exc`` (:func:`_google_answer`;
+    without google-auth's frame the IAM body a signBlob text quotes, :func:`_sign_blob_text`), ``""`` when none is
+    known."""
     status, error, reason = _google_answer(exc)
     if status is None:
-        return ""
+        status, error = next((q for q in map(_sign_blob_text, _causes(exc)) if q is not None), (None, ""))
+    if status is None:
+        return f" ({error})" if error else ""
     return " (HTTP " + " ".join(str(part) for part in (status, error) if part) + (f", {reason}" if reason else "") + ")"
 
 
@@ -1026,14 +1039,18 @@ def _google_unreachable(route: str, client_id: str, exc: BaseException) -> str:
 
 
 def _google_account_missing(route: str, client_id: str, exc: BaseException) -> str:
-    """The line for IAM or the metadata server answering 404 ``NOT_FOUND`` about the service account kfp's token is
-    for (:func:`_sign_blob_answer`): it does not exist (deleted, a typo in the key file's project), which neither a
-    role nor a retry cures."""
+    """The line for IAM answering signBlob 404 ``NOT_FOUND`` about the service account kfp's ID token is signed as
+    (:func:`_sign_blob_answer`): it does not exist (deleted, a typo in the key file's project), which neither a role
+    nor a retry cures. The account is named when google-auth's frame is there (:func:`_google_account`)."""
     target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
-    account = _google_account(exc) or "of the credentials"
-    return (f"IAM has no service account {account} to sign kfp's ID token for {target}{_google_said(exc)} — fix: "
-            f"check that it exists (gcloud iam service-accounts describe {account}), or point "
-            "GOOGLE_APPLICATION_CREDENTIALS at an existing service account's key")
+    if account := _google_account(exc):
+        return (f"IAM has no service account {account} to sign kfp's ID token for {target}{_google_said(exc)} — "
+                f"fix: check that it exists (gcloud iam service-accounts describe {account}), or point "
+                "GOOGLE_APPLICATION_CREDENTIALS at an existing service account's key")
+    return (f"IAM has no service account for the credentials kfp signs its ID token with, for {target}"
+            f"{_google_said(exc)} — fix: check that the Application Default Credentials' service account exists "
+            "(gcloud iam service-accounts list), or point GOOGLE_APPLICATION_CREDENTIALS at an existing service "
+            "account's key")
 
 
 def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
