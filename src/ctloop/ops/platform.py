@@ -753,6 +753,14 @@ def install_namespace(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) 
 GCP_TOKEN_FAILED = "Failed to get GCP access token: "
 
 
+def _google_target(route: str, client_id: str, env: bool = True) -> str:
+    """What kfp's Google ``route`` got a token for, in a message: ``the IAP client id <id> (KF_PIPELINES_IAP_...)``
+    (``env``: with the variable's name), else ``the googleusercontent.com host``."""
+    if route == "iap":
+        return f"the IAP client id {client_id}" + (f" ({IAP_ENV})" if env else "")
+    return "the googleusercontent.com host"
+
+
 def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth, why: str = "") -> KfpAuth:
     """What kfp 2.17.0 ``Client._load_config`` sent when it took one of its Google routes before ctloop's
     ``credentials`` (``route``: ``"iap"``, the client id ``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``, whose
@@ -760,7 +768,7 @@ def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth, why: s
     host, whose ``auth.get_gcp_access_token`` gets the Application Default Credentials' access token, or None
     when there are none): that token (``""``: none was sent), named as such in every message; the CA bundle of
     ``chosen`` (what ctloop chose) stays. ``why``: google-auth's error kfp logged (:data:`GCP_TOKEN_FAILED`)."""
-    target = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
+    target = _google_target(route, client_id, env=False)
     if not token and route == "iap":  # get_service_account_credentials: None for user OAuth credentials only
         source = (f"no token: kfp got no ID token for {target}: the Application Default Credentials are user "
                   f"credentials; IAP needs a service account{_oauth_app_fix(', or ')}")
@@ -778,7 +786,7 @@ def _google_auth_failed(route: str, client_id: str, exc: BaseException) -> str:
     """The line for google-auth failing on kfp's Google route (kfp 2.17.0 ``auth.get_service_account_credentials``
     calls ``google.auth.default()`` uncaught: ``DefaultCredentialsError`` without Application Default Credentials;
     a ``RefreshError`` when they cannot be refreshed)."""
-    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    target = _google_target(route, client_id)
     return (f"kfp could not get a Google ID token for {target}: {one_line(str(exc))[:200]} — fix: point "
             "GOOGLE_APPLICATION_CREDENTIALS at a service account's key (or run where one is the default)"
             f"{_oauth_app_fix(', or give ')}; or unset {IAP_ENV} and give --token")
@@ -840,14 +848,10 @@ def _google_frame(exc: BaseException) -> tuple[frozenset[int] | None, Any]:
 def _google_answered(exc: BaseException) -> tuple[BaseException | None, frozenset[int] | None, Any]:
     """(the exception, the statuses its frame retries, the answer) of the first in ``exc``'s ``__cause__`` chain that
     google-auth raised on an HTTP answer (:func:`_google_frame`); ``(None, None, None)`` when none did."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
+    for seen in _causes(exc):
         retried, response = _google_frame(seen)
         if isinstance(getattr(response, "status", None), int):
             return seen, retried, response
-        seen = seen.__cause__
     return None, None, None
 
 
@@ -907,12 +911,7 @@ def _sign_blob_answer(exc: BaseException) -> str:
         if status == 200 or status in retried:
             return ""
     else:
-        seen: BaseException | None = exc
-        quoted = None
-        for _ in range(8):
-            if seen is None or (quoted := _sign_blob_text(seen)) is not None:
-                break
-            seen = seen.__cause__
+        quoted = next((q for q in map(_sign_blob_text, _causes(exc)) if q is not None), None)
         if quoted is None:
             return ""
         status, error = quoted
@@ -936,19 +935,13 @@ def _google_account(exc: BaseException) -> str:
     """The service account google-auth asked IAM about when it raised ``exc`` (or one in its ``__cause__`` chain): the
     ``url`` of ``iam.py``'s raising frame (``serviceAccounts/<email>:signBlob``); ``""`` when none is known. (Only a
     signBlob answer comes here, :func:`_google_account_missing`: a metadata server's 404 is no "missing" answer.)"""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
+    for seen in _causes(exc):
         tb = seen.__traceback__
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
         url = tb.tb_frame.f_locals.get("url") if tb is not None else None
-        if isinstance(url, str):
-            found = re.search(r"serviceAccounts/([^/:]+)[:/]", url)
-            if found:
-                return found.group(1)
-        seen = seen.__cause__
+        if isinstance(url, str) and (found := re.search(r"serviceAccounts/([^/:]+)[:/]", url)):
+            return found.group(1)
     return ""
 
 
@@ -962,10 +955,7 @@ def _google_transient(exc: BaseException) -> bool:
     (``compute_engine/_metadata.py``) are no reason to retry."""
     import requests
 
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
+    for seen in _causes(exc):
         if _google_setup_failure(seen) is not None:
             return False
         if isinstance(seen, (requests.exceptions.RequestException, ConnectionError, TimeoutError)):
@@ -979,9 +969,8 @@ def _google_transient(exc: BaseException) -> bool:
                 return True
         elif any(text in str(seen) for text in _GOOGLE_RETRIES_EXHAUSTED):  # the fallback: its text
             return True
-        elif _sign_blob_answer(seen) == "later":  # the fallback: the body its text quotes
+        elif (quoted := _sign_blob_text(seen)) is not None and _google_later(*quoted):  # the body its text quotes
             return True
-        seen = seen.__cause__
     return False
 
 
@@ -994,16 +983,12 @@ def _google_setup_failure(exc: BaseException) -> BaseException | None:
 
     import requests
 
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return None
+    for seen in _causes(exc):
         if isinstance(seen, (requests.exceptions.SSLError, requests.exceptions.ProxyError,
                              requests.exceptions.InvalidURL, ssl.SSLError)):
             return seen
         if isinstance(seen, OSError) and not isinstance(seen, (ConnectionError, TimeoutError, requests.exceptions.RequestException)):
             return seen
-        seen = seen.__cause__
     return None
 
 
@@ -1033,7 +1018,7 @@ def _google_unreachable(route: str, client_id: str, exc: BaseException) -> str:
     """The line for google-auth failing because its transport did (:func:`_google_transient`): the token
     endpoint, the metadata server or IAM did not answer (a reset, a timeout, 5xx) or asked to come back later (a
     429 rate limit), which a retry may cure; the credentials are not the problem."""
-    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    target = _google_target(route, client_id)
     return (f"could not reach Google's token endpoint, metadata server or IAM for {target}: "
             f"{_cut(str(exc))}{_google_said(exc)}; retry")
 
@@ -1042,7 +1027,7 @@ def _google_account_missing(route: str, client_id: str, exc: BaseException) -> s
     """The line for IAM answering signBlob 404 ``NOT_FOUND`` about the service account kfp's ID token is signed as
     (:func:`_sign_blob_answer`): it does not exist (deleted, a typo in the key file's project), which neither a role
     nor a retry cures. The account is named when google-auth's frame is there (:func:`_google_account`)."""
-    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    target = _google_target(route, client_id)
     if account := _google_account(exc):
         return (f"IAM has no service account {account} to sign kfp's ID token for {target}{_google_said(exc)} — "
                 f"fix: check that it exists (gcloud iam service-accounts describe {account}), or point "
@@ -1057,7 +1042,7 @@ def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
     """The line for IAM refusing signBlob (:data:`SIGN_BLOB_REFUSED`): on Compute Engine/GKE credentials kfp
     2.17.0 ``auth.get_service_account_credentials`` signs the ID token's JWT with ``google.auth.iam.Signer`` as
     the service account itself, which needs ``iam.serviceAccounts.signBlob`` on it."""
-    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    target = _google_target(route, client_id)
     return (f"IAM refused to sign kfp's ID token for {target}: {_cut(str(exc))}{_google_said(exc)} — fix: grant the "
             "service account roles/iam.serviceAccountTokenCreator on itself (gcloud iam service-accounts "
             "add-iam-policy-binding SA --member serviceAccount:SA --role roles/iam.serviceAccountTokenCreator); "
@@ -1993,8 +1978,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                     config = super()._load_config(host, client_id, *args, **kwargs)
                 except GoogleAuthError as exc:  # kfp 2.17.0 auth.py: google.auth.default() uncaught on the IAP route
                     if (setup := _google_setup_failure(exc)) is not None:  # TLS, proxy, URL, a file: no retry cures
-                        target = (f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap"
-                                  else "the googleusercontent.com host")
+                        target = _google_target(route, client_id or "")
                         raise ConfigError(
                             f"kfp could not get a Google token for {target}: {type(setup).__name__}: "
                             f"{one_line(str(setup))[:300]} — fix: check REQUESTS_CA_BUNDLE (a TLS-intercepting "
