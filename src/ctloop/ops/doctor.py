@@ -648,6 +648,12 @@ class DoctorOptions:
     # the setting kfp_namespace came from, for messages: "--kfp-namespace", "kfp.install_namespace" (empty: the latter)
     kfp_namespace_name: str = ""
 
+    @property
+    def kfp_namespace_setting(self) -> str:
+        """The setting :attr:`kfp_namespace` came from, for messages (:attr:`kfp_namespace_name`, else ctloop.yaml's
+        ``kfp.install_namespace``)."""
+        return self.kfp_namespace_name or INSTALL_NAMESPACE_KEY
+
 
 def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
     """Doctor options from a ``ctloop.yaml`` spec (``ctloop.ops.spec.Spec``); flags override."""
@@ -909,7 +915,7 @@ class Doctor:
                 kubeconfig=kube_file,
                 context=o.context,
                 install_namespace=o.kfp_namespace,
-                install_name=o.kfp_namespace_name or INSTALL_NAMESPACE_KEY,
+                install_name=o.kfp_namespace_setting,
             )
         finally:
             self._set_backend(self.platform.backend if self.platform is not None else None)
@@ -2245,7 +2251,7 @@ class Doctor:
             return None
         from ctloop.ops.settings import DEFAULT_SETTINGS as S
 
-        name = self.opts.kfp_namespace_name or INSTALL_NAMESPACE_KEY
+        name = self.opts.kfp_namespace_setting
         patch = json.dumps({"data": {"KFP_INSTALL_NAMESPACE": given}}, separators=(",", ":"))
         said = repr(value) if value else f"unset (so {INSTALL_NAMESPACE!r})"
         return (f"{S.config_map}' KFP_INSTALL_NAMESPACE is {said} but {name} is {given!r}: trigger_training looks "

@@ -926,11 +926,6 @@ def _sign_blob_answer(exc: BaseException) -> str:
     return "other"
 
 
-def _sign_blob_refused(exc: BaseException) -> bool:
-    """Whether IAM refused signBlob: 401/403 (:func:`_sign_blob_answer`); not a rate limit, nor a missing account."""
-    return _sign_blob_answer(exc) == "refused"
-
-
 def _google_account(exc: BaseException) -> str:
     """The service account google-auth asked IAM about when it raised ``exc`` (or one in its ``__cause__`` chain): the
     ``url`` of ``iam.py``'s raising frame (``serviceAccounts/<email>:signBlob``); ``""`` when none is known. (Only a
