@@ -787,7 +787,7 @@ def _google_auth_failed(route: str, client_id: str, exc: BaseException) -> str:
     calls ``google.auth.default()`` uncaught: ``DefaultCredentialsError`` without Application Default Credentials;
     a ``RefreshError`` when they cannot be refreshed)."""
     target = _google_target(route, client_id)
-    return (f"kfp could not get a Google ID token for {target}: {one_line(str(exc))[:200]} — fix: point "
+    return (f"kfp could not get a Google ID token for {target}: {_cut(str(exc))} — fix: point "
             "GOOGLE_APPLICATION_CREDENTIALS at a service account's key (or run where one is the default)"
             f"{_oauth_app_fix(', or give ')}; or unset {IAP_ENV} and give --token")
 
@@ -1703,14 +1703,15 @@ def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth |
         return _tls_failed(url, reason, auth or KfpAuth(""))
     if in_cluster := re.search(r"(?:^|/)ml-pipeline\.([a-z0-9-]+)\.svc\.cluster\.local:8888/?$", url):
         # kfp's in-cluster route (kfp 2.17.0 client.py _IN_CLUSTER_DNS_NAME of Client(namespace=)): KFP elsewhere?
+        # a pod's settings only: doctor's --kfp-namespace is no fix for a task or for ctloop apply in a pod
         used = auth or KfpAuth("")
         setting = (f"{used.install_name} to that namespace" if used.install_name else
-                   f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: the key of ctloop-settings"
-                   f"{_install_settings(used)})")
-        return (f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: KFP is looked for in namespace "
+                   f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: ctloop-settings' {INSTALL_NAMESPACE_ENV}; "
+                   f"for ctloop apply -f: {INSTALL_NAMESPACE_KEY})")
+        return (f"cannot reach KFP at {url}: {_cut(str(reason))} — fix: KFP is looked for in namespace "
                 f"{in_cluster.group(1)}: if it is installed elsewhere (kubectl get svc -A -l app=ml-pipeline), set "
                 f"{setting}, or give --host (kfp_host) the KFP URL")
-    return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
+    return f"cannot reach KFP at {url}: {_cut(str(reason))} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
 
 
 def _kfp_context_has_credentials() -> bool:
@@ -1976,7 +1977,7 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                         target = _google_target(route, client_id or "")
                         raise ConfigError(
                             f"kfp could not get a Google token for {target}: {type(setup).__name__}: "
-                            f"{one_line(str(setup))[:300]} — fix: check REQUESTS_CA_BUNDLE (a TLS-intercepting "
+                            f"{_cut(str(setup), 300)} — fix: check REQUESTS_CA_BUNDLE (a TLS-intercepting "
                             "proxy's CA), HTTPS_PROXY/NO_PROXY and GOOGLE_API_USE_CLIENT_CERTIFICATE's "
                             "certificate files") from exc
                     if _google_transient(exc):  # the token endpoint, metadata server or IAM did not answer
