@@ -124,6 +124,6 @@ def test_kfp_not_found_in_cluster_names_kfp_install_namespace(kfp_env, monkeypat
     line = str(info.value)
     assert line.startswith("cannot reach KFP at ") and "ml-pipeline.kubeflow.svc.cluster.local:8888" in line, line
     assert line.endswith("— fix: KFP is looked for in namespace kubeflow: if it is installed elsewhere (kubectl get "
-                         "svc -A -l app=ml-pipeline), set KFP_INSTALL_NAMESPACE to that namespace (in a task: the key "
-                         "of ctloop-settings; or kfp.install_namespace (ctloop apply -f, ctloop doctor -f), ctloop "
-                         "doctor --kfp-namespace), or give --host (kfp_host) the KFP URL"), line
+                         "svc -A -l app=ml-pipeline), set KFP_INSTALL_NAMESPACE to that namespace (in a task: "
+                         "ctloop-settings' KFP_INSTALL_NAMESPACE; for ctloop apply -f: kfp.install_namespace), or give "
+                         "--host (kfp_host) the KFP URL"), line  # round 60 review 2 (L7): no doctor flag in a pod

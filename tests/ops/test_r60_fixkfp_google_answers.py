@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from ctloop.errors import ConfigError, PlatformError
-from ctloop.ops.platform import Platform, _google_answer, _google_transient, _sign_blob_refused
+from ctloop.ops.platform import Platform, _google_answer, _google_transient, _sign_blob_answer
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.ops import test_r59_kfp_review3 as review3
 from tests.ops.test_r60_kfp_google_structured import _Answer, _iam
@@ -95,7 +95,7 @@ def test_the_metadata_answer_is_read_from_args_and_through_the_cause():
         raise RefreshError(inner) from inner
     except RefreshError as wrapped:
         assert _google_answer(wrapped)[0] == 404 and not _google_transient(wrapped)
-        assert not _sign_blob_refused(wrapped)  # the metadata server is no IAM refusal
+        assert _sign_blob_answer(wrapped) != "refused"  # the metadata server is no IAM refusal
 
 
 def test_a_sign_blob_refusal_is_found_under_a_refresh_error(kfp_env, monkeypatch):
@@ -107,5 +107,5 @@ def test_a_sign_blob_refusal_is_found_under_a_refresh_error(kfp_env, monkeypatch
     try:
         raise RefreshError("could not sign") from transport
     except RefreshError as wrapped:
-        assert _sign_blob_refused(wrapped)
+        assert _sign_blob_answer(wrapped) == "refused"
         assert _google_answer(wrapped) == (403, "PERMISSION_DENIED", "IAM_PERMISSION_DENIED")

@@ -16,7 +16,7 @@ import logging
 import pytest
 
 from ctloop.errors import ConfigError, PlatformError
-from ctloop.ops.platform import Platform, _cut, _KfpLogFilter, kfp_logs_dropped
+from ctloop.ops.platform import Platform, _cut, _KfpLogging, kfp_logs_dropped
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.fixtures.servers import InThreadServer, JsonHandler
 from tests.ops import test_r59_kfp_review3 as review3
@@ -59,10 +59,12 @@ def test_google_text_is_cut_at_a_word_boundary():
 
 
 def test_the_root_logger_keeps_no_handler_kfp_added(monkeypatch):
-    """``logging.warning`` runs ``basicConfig()`` on a root logger without handlers; inside ctloop's call a
-    NullHandler is there instead, and gone after."""
+    """``logging.warning`` runs ``basicConfig()`` on a root logger without handlers; inside ctloop's call kfp's
+    ``logging`` logs on the root logger without it (test_r60_fixkfp2_logging.py)."""
     from kfp.client import auth
 
+    # google-auth's ADC would read the machine's own credentials: a missing file instead, as kfp_env has it
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/no-such-adc.json")
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", [])
     with kfp_logs_dropped() as dropped:
@@ -80,6 +82,13 @@ def test_a_root_logger_with_handlers_is_left_as_it_is(monkeypatch):
     assert root.handlers == [mine]
 
 
+def _logging_from(func: str):
+    """A function named ``func`` that logs as kfp's modules do, through the ``logging`` they see."""
+    namespace: dict = {}
+    exec(f"def {func}(logging, *args):\n    logging.warning(*args)\n", namespace)  # noqa: S102 (a name only)
+    return namespace[func]
+
+
 @pytest.mark.parametrize("func,dropped", [
     ("get_gcp_access_token", True),  # auth.py
     ("_get_config_with_default_credentials", True),  # client.py
@@ -87,23 +96,15 @@ def test_a_root_logger_with_handlers_is_left_as_it_is(monkeypatch):
     ("get_auth_code", False),  # the interactive OAuth flow's prompts
     ("a_function_kfp_added_later", False),  # unknown: passes
 ])
-def test_only_known_non_interactive_records_are_dropped(func, dropped):
-    from kfp.client import auth
-
-    record = logging.getLogger().makeRecord("root", logging.WARNING, auth.__file__, 1, "m %s", ("x",), None,
-                                            func=func)
-    with kfp_logs_dropped() as seen:
-        assert _KfpLogFilter().filter(record) is not dropped
+def test_only_known_non_interactive_records_are_dropped(func, dropped, caplog):
+    with caplog.at_level(logging.WARNING), kfp_logs_dropped() as seen:
+        _logging_from(func)(_KfpLogging(), "m %s", "x")
     assert seen == (["m x"] if dropped else [])
+    assert [r.getMessage() for r in caplog.records if r.funcName == func] == ([] if dropped else ["m x"])
 
 
 def test_the_logged_exception_is_kept():
-    from kfp.client import auth
-
     error = RuntimeError("google-auth's")
-    record = logging.getLogger().makeRecord("root", logging.WARNING, auth.__file__, 57,
-                                            "Failed to get GCP access token: %s", (error,), None,
-                                            func="get_gcp_access_token")
     with kfp_logs_dropped() as seen:
-        _KfpLogFilter().filter(record)
+        _logging_from("get_gcp_access_token")(_KfpLogging(), "Failed to get GCP access token: %s", error)
     assert seen == ["Failed to get GCP access token: google-auth's"] and seen.errors == [error]

@@ -45,7 +45,10 @@ def test_with_f_one_value_for_every_step_is_no_refusal(cluster, capsys, tmp_path
     data["platform"]["resources"] = {step: {"cpu_request": "3", "cpu_limit": "3"} for step in sorted(STEPS)}
     spec = tmp_path / "ctloop.yaml"
     spec.write_text(yaml.safe_dump(data))
-    main(["doctor", "-f", str(spec), "--kubeconfig", str(cluster.kubeconfig), "--namespace", "kubeflow"])
+    code = main(["doctor", "-f", str(spec), "--kubeconfig", str(cluster.kubeconfig), "--namespace", "kubeflow"])
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.split(" ", 1)[-1].lstrip().startswith("settings"))
+    assert line.startswith("ok   settings in kubeflow: "), line
     assert "sets env OMP_NUM_THREADS and its selector" not in line, line
+    # 1: the one FAIL is RBAC's (the example's service account in the double's cluster), not the settings line
+    assert code == 1 and [x.split(":")[0] for x in out.splitlines() if x.startswith("FAIL ")] == ["FAIL RBAC"], out

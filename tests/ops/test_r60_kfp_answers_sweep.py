@@ -1,7 +1,9 @@
 """Every KFP command meeting an authenticated KFP that stops answering as the KFP API does (round 60): each of
 ``ctloop runs/upload/schedule/trigger/apply`` against the KFP API double (kfp 2.17.0 contracts) behind a proxy
 that, from the n-th request after healthz on, answers as what sits in front of KFP or KFP itself does when it
-fails. Each must end in one ``error:`` line on stderr, exit code 2, no traceback.
+fails. Each must end in one ``error:`` line on stderr, exit code 2, no traceback. Every answer is swept through
+``schedule`` (on its first call, its third, and its create recurring run) and ``trigger`` (on its create run); the
+other commands, which share ``Platform._call``, meet one or two answers each (the file: about 15 s on one core).
 
 The answers: Istio's ``401 Jwt is expired`` (Envoy jwt_authn, google/jwt_verify_lib ``src/status.cc``) and ``403
 RBAC: access denied`` (an AuthorizationPolicy DENY), text/plain; the API server's ``PermissionDenied`` (grpc-gateway
@@ -44,9 +46,10 @@ ANSWERS: dict[str, tuple[int, str, str, dict[str, str]]] = {  # status, content 
 }
 
 
-def _failing_proxy(upstream: str, answer: str, at: int):
+def _failing_proxy(upstream: str, answer: str, at: int, write: str = ""):
     """A proxy to ``upstream`` that answers ``answer`` to the ``at``-th request after healthz and every later one
-    (healthz passes: the command connected), and Dex's login page at ``/dex/auth``."""
+    (healthz passes: the command connected), and Dex's login page at ``/dex/auth``. ``write``: from the first POST
+    to that API path on instead (how many calls come before it depends on what KFP holds already)."""
     status, ctype, body, headers = ANSWERS[answer]
     seen = [0]
 
@@ -57,7 +60,11 @@ def _failing_proxy(upstream: str, answer: str, at: int):
                 return True
             if self.path.startswith(PREFIX + "/healthz"):
                 return False
+            if write and len(seen) == 1 and not (self.command == "POST" and self.path.split("?")[0] == write):
+                return False
             seen[0] += 1
+            if seen[0] == at:
+                seen.append((self.command, self.path))  # the call answered first
             if seen[0] < at:
                 return False
             self._send(status, ctype, body, headers)
@@ -118,8 +125,8 @@ def double():
         yield kfp
 
 
-def _one_line(env, capsys, double, command: str, answer: str, at: int) -> None:
-    proxy, seen = _failing_proxy(double.root_url, answer, at)
+def _one_line(env, capsys, double, command: str, answer: str, at: int, write: str = "") -> list:
+    proxy, seen = _failing_proxy(double.root_url, answer, at, write)
     try:
         code = main(_argv(command, proxy.url, env))
     finally:
@@ -130,6 +137,7 @@ def _one_line(env, capsys, double, command: str, answer: str, at: int) -> None:
     assert code == 2, (code, out, err)
     assert len(lines) == 1 and lines[0].startswith("error: "), err
     assert "Traceback" not in err and "Traceback" not in out, err
+    return seen
 
 
 @pytest.mark.parametrize("at", [1, 3], ids=["first", "midway"])
@@ -147,6 +155,16 @@ def test_every_answer_first_and_midway_is_one_line_exit_2(env, capsys, double, a
 def test_each_command_is_one_line_exit_2(env, capsys, double, command, answer):
     """Every command shares ``Platform._call`` (swept above through ``schedule``): one answer or two each."""
     _one_line(env, capsys, double, command, answer, 1)
+
+
+@pytest.mark.parametrize("command, write", [("trigger", PREFIX + "/runs"), ("schedule", PREFIX + "/recurringruns")],
+                         ids=["create-run", "create-recurring-run"])
+@pytest.mark.parametrize("answer", sorted(ANSWERS))
+def test_every_answer_to_the_write_is_one_line_exit_2(env, capsys, double, answer, command, write):
+    """The call that writes, answered so: ``ctloop trigger``'s create run, ``ctloop schedule``'s create recurring run
+    (review 2, L5: the docstring's every command × every answer, at the call a retry or a lost answer matters)."""
+    seen = _one_line(env, capsys, double, command, answer, 1, write)
+    assert seen[1][0] == "POST" and seen[1][1].split("?")[0] == write, seen
 
 
 def _line(env, capsys, command: str, answer: str, at: int) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from ctloop.errors import ConfigError, PlatformError
-from ctloop.ops.platform import Platform, _google_answer, _google_transient, _sign_blob_refused
+from ctloop.ops.platform import Platform, _google_answer, _google_transient, _sign_blob_answer
 from tests.doubles.kfp_api import KfpApiDouble
 from tests.fixtures.servers import InThreadServer, JsonHandler
 from tests.ops import test_r59_kfp_review3 as review3
@@ -124,10 +124,10 @@ def test_the_text_is_the_fallback_without_google_auths_frame():
 
     refused = TransportError("Error calling the IAM signBlob API: b'{\"error\": {\"code\": 403}}'")
     assert _google_answer(refused) == (None, "", "")
-    assert _sign_blob_refused(refused) and not _google_transient(refused)
-    assert not _sign_blob_refused(TransportError("exhausted signBlob endpoint retries"))
+    assert _sign_blob_answer(refused) == "refused" and not _google_transient(refused)
+    assert _sign_blob_answer(TransportError("exhausted signBlob endpoint retries")) != "refused"
     assert _google_transient(TransportError("exhausted signBlob endpoint retries"))
-    assert not _sign_blob_refused(TransportError("the call failed"))
+    assert _sign_blob_answer(TransportError("the call failed")) != "refused"
     assert not _google_transient(TransportError("the call failed"))
 
 

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.doubles.kfp_api import KfpApiDouble
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -62,18 +64,24 @@ def test_the_filter_is_scoped_to_ctloops_calls(caplog):
     assert caplog.records[-1].getMessage() == "someone else's warning"
 
 
-def test_the_interactive_oauth_flows_warnings_pass():
+def test_the_interactive_oauth_flows_warnings_pass(caplog):
     """kfp 2.17.0 ``auth.py`` ``get_auth_code`` warns the person at the terminal (``User pressed CTRL+C. See
     instructions below.``) while it waits for a browser: not dropped, even inside ctloop's call."""
     from kfp.client import auth
 
-    from ctloop.ops.platform import _KfpLogFilter, kfp_logs_dropped
+    from ctloop.ops.platform import kfp_logs_dropped
 
-    root = logging.getLogger()
-    prompt = root.makeRecord("root", logging.WARNING, auth.__file__, 289, "User pressed CTRL+C. See instructions "
-                             "below.", (), None, func="get_auth_code")
-    failed = root.makeRecord("root", logging.WARNING, auth.__file__, 57, "Failed to get GCP access token: %s",
-                             ("x",), None, func="get_gcp_access_token")
-    with kfp_logs_dropped() as dropped:
-        assert _KfpLogFilter().filter(prompt) and not _KfpLogFilter().filter(failed)
-    assert dropped == ["Failed to get GCP access token: x"]
+    def pressed(*_a, **_k):
+        raise KeyboardInterrupt
+
+    caplog.set_level(logging.WARNING)
+    with pytest.MonkeyPatch.context() as mp, kfp_logs_dropped() as dropped:
+        mp.delenv("SSH_CONNECTION", raising=False)
+        mp.delenv("SSH_CLIENT", raising=False)
+        mp.setattr(auth, "get_auth_response_local", pressed)
+        mp.setattr(auth, "get_auth_response_ssh", lambda *a, **k: None)
+        with pytest.raises(ValueError):  # no response: kfp's own error, after the warning
+            auth.get_auth_code("cid")
+    assert dropped == []
+    assert [r.funcName for r in caplog.records if r.getMessage() == "User pressed CTRL+C. See instructions below."] \
+        == ["get_auth_code"]

@@ -48,14 +48,14 @@ def _doctor(args: argparse.Namespace) -> int:
         opts = doctor.options_from_spec(load_spec(args.file), **overrides)
     else:
         opts = doctor.DoctorOptions(**{k: v for k, v in overrides.items() if v not in ("", ())})
-    from ctloop.ops.platform import INSTALL_NAMESPACE_KEY, kfp_inputs
+    from ctloop.ops.platform import kfp_inputs
     from ctloop.serving.kube import kubeconfig_path
 
     # a KFP argument the other commands refuse is a bad argument here too (exit 2, before any check); what comes
     # from the environment is the KFP API check's FAIL. The kubeconfig as the KFP check reads it (KUBECONFIG too)
     kfp_inputs(opts.host, args.token or "", args.token_file or "", args.ca_file or "", environment=False,
                kubeconfig=kubeconfig_path(opts.kubeconfig), context=opts.context, install_ns=opts.kfp_namespace,
-               install_name=opts.kfp_namespace_name or INSTALL_NAMESPACE_KEY)
+               install_name=opts.kfp_namespace_setting)
     start = time.monotonic()
     progress = None if args.json else (lambda c: print(c.line(), flush=True))
     checks = doctor.Doctor(opts).run(progress)

@@ -96,7 +96,12 @@ from typing import Any
 
 from ctloop.config import K8S_SUBDOMAIN
 from ctloop.errors import ConfigError, CtloopError, ServingError
-from ctloop.ops.platform import HOST_ENV, INSTALL_NAMESPACE_KEY, KFP_TOKEN_AUDIENCE
+from ctloop.ops.platform import (
+    HOST_ENV,
+    INSTALL_NAMESPACE,
+    INSTALL_NAMESPACE_KEY,
+    KFP_TOKEN_AUDIENCE,
+)
 from ctloop.ops.platform import shown_install_namespace as kfp_namespace
 from ctloop.serving.isvc import (
     DOMAIN_CONFIG,
@@ -643,6 +648,12 @@ class DoctorOptions:
     # the setting kfp_namespace came from, for messages: "--kfp-namespace", "kfp.install_namespace" (empty: the latter)
     kfp_namespace_name: str = ""
 
+    @property
+    def kfp_namespace_setting(self) -> str:
+        """The setting :attr:`kfp_namespace` came from, for messages (:attr:`kfp_namespace_name`, else ctloop.yaml's
+        ``kfp.install_namespace``)."""
+        return self.kfp_namespace_name or INSTALL_NAMESPACE_KEY
+
 
 def options_from_spec(spec: Any, **overrides: Any) -> DoctorOptions:
     """Doctor options from a ``ctloop.yaml`` spec (``ctloop.ops.spec.Spec``); flags override."""
@@ -904,7 +915,7 @@ class Doctor:
                 kubeconfig=kube_file,
                 context=o.context,
                 install_namespace=o.kfp_namespace,
-                install_name=o.kfp_namespace_name or INSTALL_NAMESPACE_KEY,
+                install_name=o.kfp_namespace_setting,
             )
         finally:
             self._set_backend(self.platform.backend if self.platform is not None else None)
@@ -2164,6 +2175,8 @@ class Doctor:
         note = f"; cannot read {', '.join(unreadable)} (forbidden)" if unreadable else ""
         note += f"; {no_token}" if no_token else ""
         note += f"; {ca_gap}" if ca_gap else ""
+        install = self._install_namespace_gap(data, ns) if data is not None else None
+        note += f"; {install[0]}" if install else ""  # on every line: a warning of something else keeps it
         if old and missing:
             return Check(
                 "settings",
@@ -2221,25 +2234,28 @@ class Doctor:
         if ca_gap:
             return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}",
                          f"{ca_fix} (docs/operations.md, From a KFP task)")
-        if (install := self._install_namespace_gap(data or {}, ns)) is not None:
-            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}; {install[0]}", install[1])
+        if install is not None:
+            return Check("settings", WARN, f"{where}: {', '.join(present)}{optional}{note}", install[1])
         return Check("settings", OK, f"{where}: {', '.join(present)}{optional}")
 
     def _install_namespace_gap(self, data: dict[str, str], ns: str) -> tuple[str, str] | None:
-        """(message, fix) when ctloop-settings' ``KFP_INSTALL_NAMESPACE`` (``data``) names another namespace than the
-        one doctor was told KFP is installed in (``-f``'s ``kfp.install_namespace``, ``--kfp-namespace``):
-        ``trigger_training`` finds KFP without a host where the ConfigMap says (``CTLOOP_KFP_INSTALL_NAMESPACE``,
-        :func:`ctloop.ops.platform.install_namespace`), not where ctloop.yaml does; None when they agree or either is
-        unset."""
+        """(message, fix) when the namespace ``trigger_training`` finds KFP in without a host, ctloop-settings'
+        ``KFP_INSTALL_NAMESPACE`` (``data``, as ``CTLOOP_KFP_INSTALL_NAMESPACE``) or, without it,
+        :data:`ctloop.ops.platform.INSTALL_NAMESPACE` (:func:`ctloop.ops.platform.install_namespace`), is another than
+        the one doctor was told KFP is installed in (``-f``'s ``kfp.install_namespace``, ``--kfp-namespace``): the
+        task looks where the ConfigMap says, not where ctloop.yaml does; None when they agree or doctor was told
+        none."""
         given, value = self.opts.kfp_namespace, (data.get("KFP_INSTALL_NAMESPACE") or "").strip()
-        if not given or not value or given == value:
+        effective = value or INSTALL_NAMESPACE
+        if not given or given == effective:
             return None
         from ctloop.ops.settings import DEFAULT_SETTINGS as S
 
-        name = self.opts.kfp_namespace_name or INSTALL_NAMESPACE_KEY
+        name = self.opts.kfp_namespace_setting
         patch = json.dumps({"data": {"KFP_INSTALL_NAMESPACE": given}}, separators=(",", ":"))
-        return (f"{S.config_map}' KFP_INSTALL_NAMESPACE is {value!r} but {name} is {given!r}: trigger_training looks "
-                f"for KFP in {value} when its kfp_host is empty (ctloop-settings, not ctloop.yaml, is what a task "
+        said = repr(value) if value else f"unset (so {INSTALL_NAMESPACE!r})"
+        return (f"{S.config_map}' KFP_INSTALL_NAMESPACE is {said} but {name} is {given!r}: trigger_training looks "
+                f"for KFP in {effective} when its kfp_host is empty (ctloop-settings, not ctloop.yaml, is what a task "
                 "reads)",
                 f"kubectl -n {ns} patch configmap {S.config_map} --type merge -p {shlex.quote(patch)}, or correct "
                 f"{name} if ctloop-settings is right")

@@ -753,6 +753,14 @@ def install_namespace(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) 
 GCP_TOKEN_FAILED = "Failed to get GCP access token: "
 
 
+def _google_target(route: str, client_id: str, env: bool = True) -> str:
+    """What kfp's Google ``route`` got a token for, in a message: ``the IAP client id <id> (KF_PIPELINES_IAP_...)``
+    (``env``: with the variable's name), else ``the googleusercontent.com host``."""
+    if route == "iap":
+        return f"the IAP client id {client_id}" + (f" ({IAP_ENV})" if env else "")
+    return "the googleusercontent.com host"
+
+
 def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth, why: str = "") -> KfpAuth:
     """What kfp 2.17.0 ``Client._load_config`` sent when it took one of its Google routes before ctloop's
     ``credentials`` (``route``: ``"iap"``, the client id ``KF_PIPELINES_IAP_OAUTH2_CLIENT_ID``, whose
@@ -760,7 +768,7 @@ def _google_auth(route: str, client_id: str, token: str, chosen: KfpAuth, why: s
     host, whose ``auth.get_gcp_access_token`` gets the Application Default Credentials' access token, or None
     when there are none): that token (``""``: none was sent), named as such in every message; the CA bundle of
     ``chosen`` (what ctloop chose) stays. ``why``: google-auth's error kfp logged (:data:`GCP_TOKEN_FAILED`)."""
-    target = f"the IAP client id {client_id}" if route == "iap" else "the googleusercontent.com host"
+    target = _google_target(route, client_id, env=False)
     if not token and route == "iap":  # get_service_account_credentials: None for user OAuth credentials only
         source = (f"no token: kfp got no ID token for {target}: the Application Default Credentials are user "
                   f"credentials; IAP needs a service account{_oauth_app_fix(', or ')}")
@@ -778,8 +786,8 @@ def _google_auth_failed(route: str, client_id: str, exc: BaseException) -> str:
     """The line for google-auth failing on kfp's Google route (kfp 2.17.0 ``auth.get_service_account_credentials``
     calls ``google.auth.default()`` uncaught: ``DefaultCredentialsError`` without Application Default Credentials;
     a ``RefreshError`` when they cannot be refreshed)."""
-    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
-    return (f"kfp could not get a Google ID token for {target}: {one_line(str(exc))[:200]} — fix: point "
+    target = _google_target(route, client_id)
+    return (f"kfp could not get a Google ID token for {target}: {_cut(str(exc))} — fix: point "
             "GOOGLE_APPLICATION_CREDENTIALS at a service account's key (or run where one is the default)"
             f"{_oauth_app_fix(', or give ')}; or unset {IAP_ENV} and give --token")
 
@@ -807,6 +815,16 @@ _GOOGLE_REFUSED_STATUSES = frozenset({401, 403})
 _GOOGLE_REFUSED_ERRORS = frozenset({"PERMISSION_DENIED", "UNAUTHENTICATED"})
 
 
+def _causes(exc: BaseException | None, limit: int = 8) -> Iterator[BaseException]:
+    """``exc`` and its ``__cause__`` chain, at most ``limit`` of them (google-auth wraps a ``requests`` error in a
+    TransportError, ``compute_engine/credentials.py`` that in a RefreshError; a cycle ends at the limit)."""
+    for _ in range(limit):
+        if exc is None:
+            return
+        yield exc
+        exc = exc.__cause__
+
+
 def _google_frame(exc: BaseException) -> tuple[frozenset[int] | None, Any]:
     """(the statuses it retries, the answer) of the frame that raised ``exc`` when that is one of
     :data:`_GOOGLE_ANSWERING`; ``(None, None)`` otherwise (raised elsewhere, or before any answer). google-auth gives
@@ -830,14 +848,10 @@ def _google_frame(exc: BaseException) -> tuple[frozenset[int] | None, Any]:
 def _google_answered(exc: BaseException) -> tuple[BaseException | None, frozenset[int] | None, Any]:
     """(the exception, the statuses its frame retries, the answer) of the first in ``exc``'s ``__cause__`` chain that
     google-auth raised on an HTTP answer (:func:`_google_frame`); ``(None, None, None)`` when none did."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
+    for seen in _causes(exc):
         retried, response = _google_frame(seen)
         if isinstance(getattr(response, "status", None), int):
             return seen, retried, response
-        seen = seen.__cause__
     return None, None, None
 
 
@@ -897,12 +911,7 @@ def _sign_blob_answer(exc: BaseException) -> str:
         if status == 200 or status in retried:
             return ""
     else:
-        seen: BaseException | None = exc
-        quoted = None
-        for _ in range(8):
-            if seen is None or (quoted := _sign_blob_text(seen)) is not None:
-                break
-            seen = seen.__cause__
+        quoted = next((q for q in map(_sign_blob_text, _causes(exc)) if q is not None), None)
         if quoted is None:
             return ""
         status, error = quoted
@@ -917,28 +926,17 @@ def _sign_blob_answer(exc: BaseException) -> str:
     return "other"
 
 
-def _sign_blob_refused(exc: BaseException) -> bool:
-    """Whether IAM refused signBlob: 401/403 (:func:`_sign_blob_answer`); not a rate limit, nor a missing account."""
-    return _sign_blob_answer(exc) == "refused"
-
-
 def _google_account(exc: BaseException) -> str:
-    """The service account google-auth asked about when it raised ``exc`` (or one in its ``__cause__`` chain): the
-    ``url`` of ``iam.py``'s (``serviceAccounts/<email>:signBlob``) or ``_metadata.py``'s
-    (``service-accounts/<name>/``) raising frame; ``""`` when none is known."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
+    """The service account google-auth asked IAM about when it raised ``exc`` (or one in its ``__cause__`` chain): the
+    ``url`` of ``iam.py``'s raising frame (``serviceAccounts/<email>:signBlob``); ``""`` when none is known. (Only a
+    signBlob answer comes here, :func:`_google_account_missing`: a metadata server's 404 is no "missing" answer.)"""
+    for seen in _causes(exc):
         tb = seen.__traceback__
         while tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
         url = tb.tb_frame.f_locals.get("url") if tb is not None else None
-        if isinstance(url, str):
-            found = re.search(r"serviceAccounts/([^/:]+)[:/]|service-accounts/([^/]+)/", url)
-            if found:
-                return found.group(1) or found.group(2)
-        seen = seen.__cause__
+        if isinstance(url, str) and (found := re.search(r"serviceAccounts/([^/:]+)[:/]", url)):
+            return found.group(1)
     return ""
 
 
@@ -952,10 +950,7 @@ def _google_transient(exc: BaseException) -> bool:
     (``compute_engine/_metadata.py``) are no reason to retry."""
     import requests
 
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
+    for seen in _causes(exc):
         if _google_setup_failure(seen) is not None:
             return False
         if isinstance(seen, (requests.exceptions.RequestException, ConnectionError, TimeoutError)):
@@ -969,9 +964,8 @@ def _google_transient(exc: BaseException) -> bool:
                 return True
         elif any(text in str(seen) for text in _GOOGLE_RETRIES_EXHAUSTED):  # the fallback: its text
             return True
-        elif _sign_blob_answer(seen) == "later":  # the fallback: the body its text quotes
+        elif (quoted := _sign_blob_text(seen)) is not None and _google_later(*quoted):  # the body its text quotes
             return True
-        seen = seen.__cause__
     return False
 
 
@@ -984,16 +978,12 @@ def _google_setup_failure(exc: BaseException) -> BaseException | None:
 
     import requests
 
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return None
+    for seen in _causes(exc):
         if isinstance(seen, (requests.exceptions.SSLError, requests.exceptions.ProxyError,
                              requests.exceptions.InvalidURL, ssl.SSLError)):
             return seen
         if isinstance(seen, OSError) and not isinstance(seen, (ConnectionError, TimeoutError, requests.exceptions.RequestException)):
             return seen
-        seen = seen.__cause__
     return None
 
 
@@ -1008,11 +998,14 @@ def _cut(text: str, limit: int = 200) -> str:
 
 
 def _google_said(exc: BaseException) -> str:
-    """`` (HTTP 429 RESOURCE_EXHAUSTED, RATE_LIMIT_EXCEEDED)``: Google's answer in ``exc`` (:func:`_google_answer`),
-    ``""`` when none is known."""
+    """`` (HTTP 429 RESOURCE_EXHAUSTED, RATE_LIMIT_EXCEEDED)``: Google's answer in ``exc`` (:func:`_google_answer`;
+    without google-auth's frame the IAM body a signBlob text quotes, :func:`_sign_blob_text`), ``""`` when none is
+    known."""
     status, error, reason = _google_answer(exc)
     if status is None:
-        return ""
+        status, error = next((q for q in map(_sign_blob_text, _causes(exc)) if q is not None), (None, ""))
+    if status is None:
+        return f" ({error})" if error else ""
     return " (HTTP " + " ".join(str(part) for part in (status, error) if part) + (f", {reason}" if reason else "") + ")"
 
 
@@ -1020,27 +1013,31 @@ def _google_unreachable(route: str, client_id: str, exc: BaseException) -> str:
     """The line for google-auth failing because its transport did (:func:`_google_transient`): the token
     endpoint, the metadata server or IAM did not answer (a reset, a timeout, 5xx) or asked to come back later (a
     429 rate limit), which a retry may cure; the credentials are not the problem."""
-    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    target = _google_target(route, client_id)
     return (f"could not reach Google's token endpoint, metadata server or IAM for {target}: "
             f"{_cut(str(exc))}{_google_said(exc)}; retry")
 
 
 def _google_account_missing(route: str, client_id: str, exc: BaseException) -> str:
-    """The line for IAM or the metadata server answering 404 ``NOT_FOUND`` about the service account kfp's token is
-    for (:func:`_sign_blob_answer`): it does not exist (deleted, a typo in the key file's project), which neither a
-    role nor a retry cures."""
-    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
-    account = _google_account(exc) or "of the credentials"
-    return (f"IAM has no service account {account} to sign kfp's ID token for {target}{_google_said(exc)} — fix: "
-            f"check that it exists (gcloud iam service-accounts describe {account}), or point "
-            "GOOGLE_APPLICATION_CREDENTIALS at an existing service account's key")
+    """The line for IAM answering signBlob 404 ``NOT_FOUND`` about the service account kfp's ID token is signed as
+    (:func:`_sign_blob_answer`): it does not exist (deleted, a typo in the key file's project), which neither a role
+    nor a retry cures. The account is named when google-auth's frame is there (:func:`_google_account`)."""
+    target = _google_target(route, client_id)
+    if account := _google_account(exc):
+        return (f"IAM has no service account {account} to sign kfp's ID token for {target}{_google_said(exc)} — "
+                f"fix: check that it exists (gcloud iam service-accounts describe {account}), or point "
+                "GOOGLE_APPLICATION_CREDENTIALS at an existing service account's key")
+    return (f"IAM has no service account for the credentials kfp signs its ID token with, for {target}"
+            f"{_google_said(exc)} — fix: check that the Application Default Credentials' service account exists "
+            "(gcloud iam service-accounts list), or point GOOGLE_APPLICATION_CREDENTIALS at an existing service "
+            "account's key")
 
 
 def _google_sign_refused(route: str, client_id: str, exc: BaseException) -> str:
     """The line for IAM refusing signBlob (:data:`SIGN_BLOB_REFUSED`): on Compute Engine/GKE credentials kfp
     2.17.0 ``auth.get_service_account_credentials`` signs the ID token's JWT with ``google.auth.iam.Signer`` as
     the service account itself, which needs ``iam.serviceAccounts.signBlob`` on it."""
-    target = f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap" else "the googleusercontent.com host"
+    target = _google_target(route, client_id)
     return (f"IAM refused to sign kfp's ID token for {target}: {_cut(str(exc))}{_google_said(exc)} — fix: grant the "
             "service account roles/iam.serviceAccountTokenCreator on itself (gcloud iam service-accounts "
             "add-iam-policy-binding SA --member serviceAccount:SA --role roles/iam.serviceAccountTokenCreator); "
@@ -1706,14 +1703,15 @@ def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth |
         return _tls_failed(url, reason, auth or KfpAuth(""))
     if in_cluster := re.search(r"(?:^|/)ml-pipeline\.([a-z0-9-]+)\.svc\.cluster\.local:8888/?$", url):
         # kfp's in-cluster route (kfp 2.17.0 client.py _IN_CLUSTER_DNS_NAME of Client(namespace=)): KFP elsewhere?
+        # a pod's settings only: doctor's --kfp-namespace is no fix for a task or for ctloop apply in a pod
         used = auth or KfpAuth("")
         setting = (f"{used.install_name} to that namespace" if used.install_name else
-                   f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: the key of ctloop-settings"
-                   f"{_install_settings(used)})")
-        return (f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: KFP is looked for in namespace "
+                   f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: ctloop-settings' {INSTALL_NAMESPACE_ENV}; "
+                   f"for ctloop apply -f: {INSTALL_NAMESPACE_KEY})")
+        return (f"cannot reach KFP at {url}: {_cut(str(reason))} — fix: KFP is looked for in namespace "
                 f"{in_cluster.group(1)}: if it is installed elsewhere (kubectl get svc -A -l app=ml-pipeline), set "
                 f"{setting}, or give --host (kfp_host) the KFP URL")
-    return f"cannot reach KFP at {url}: {str(reason)[:200]} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
+    return f"cannot reach KFP at {url}: {_cut(str(reason))} — fix: check --host ({HOST_EXAMPLES}){_proxy_unused(url)}"
 
 
 def _kfp_context_has_credentials() -> bool:
@@ -1976,11 +1974,10 @@ def _client_class(timeout: float, auth: KfpAuth, probed: Backend | None = None, 
                     config = super()._load_config(host, client_id, *args, **kwargs)
                 except GoogleAuthError as exc:  # kfp 2.17.0 auth.py: google.auth.default() uncaught on the IAP route
                     if (setup := _google_setup_failure(exc)) is not None:  # TLS, proxy, URL, a file: no retry cures
-                        target = (f"the IAP client id {client_id} ({IAP_ENV})" if route == "iap"
-                                  else "the googleusercontent.com host")
+                        target = _google_target(route, client_id or "")
                         raise ConfigError(
                             f"kfp could not get a Google token for {target}: {type(setup).__name__}: "
-                            f"{one_line(str(setup))[:300]} — fix: check REQUESTS_CA_BUNDLE (a TLS-intercepting "
+                            f"{_cut(str(setup), 300)} — fix: check REQUESTS_CA_BUNDLE (a TLS-intercepting "
                             "proxy's CA), HTTPS_PROXY/NO_PROXY and GOOGLE_API_USE_CLIENT_CERTIFICATE's "
                             "certificate files") from exc
                     if _google_transient(exc):  # the token endpoint, metadata server or IAM did not answer
@@ -2237,16 +2234,20 @@ def quiet_kfp_client() -> None:
     a library user's own ``kfp.Client`` in the same process, or in another thread while ctloop calls
     KFP, prints as upstream does. Not a ``redirect_stdout`` around each call: that swaps
     ``sys.stdout`` for every thread, and ``ctloop doctor`` prints its lines while its KFP checks run
-    in another."""
+    in another. What kfp's modules log goes the same way (:class:`_KfpLogging`)."""
     import kfp.client.client as module
 
     module.print = _kfp_print  # type: ignore[attr-defined]
-    root = logging.getLogger()
-    if not any(isinstance(f, _KfpLogFilter) for f in root.filters):
-        root.addFilter(_KfpLogFilter())
+    for name in _KFP_LOGGING_MODULES:
+        kfp_module = importlib.import_module(name)
+        if not isinstance(getattr(kfp_module, "logging", None), _KfpLogging):
+            kfp_module.logging = _KfpLogging()  # type: ignore[attr-defined]
 
 
-#: kfp 2.17.0's functions whose root-logger records ctloop's own line replaces (:class:`_KfpLogFilter`): ``auth.py``
+#: kfp 2.17.0's modules that log with ``logging``'s module functions (the root logger): :class:`_KfpLogging`
+_KFP_LOGGING_MODULES = ("kfp.client.auth", "kfp.client.client", "kfp.client.set_volume_credentials")
+
+#: kfp 2.17.0's functions whose root-logger records ctloop's own line replaces (:class:`_KfpLogging`): ``auth.py``
 #: ``get_gcp_access_token``, ``client.py`` ``_get_config_with_default_credentials``, ``set_volume_credentials.py``
 #: ``_get_token`` (the token reads of ``refresh_api_key_hook``). Any other record passes: the interactive OAuth
 #: flow's prompts (``auth.py`` ``get_auth_code``), and whatever a later kfp logs from a function not named here
@@ -2263,35 +2264,61 @@ class _KfpLogs(list):
         self.errors: list[BaseException] = []
 
 
-class _KfpLogFilter(logging.Filter):
-    """On the root logger: drops (and collects) what the ``kfp.client`` package logs there while ctloop's own call
-    runs in this thread/context (:func:`kfp_logs_dropped`); every other record passes. kfp 2.17.0 logs with the
-    module functions (``logging.warning(...)``: the root logger): ``kfp/client/auth.py`` ``get_gcp_access_token``
-    ``Failed to get GCP access token: <error>`` (it then returns None; ctloop's line says what was sent),
-    ``client.py`` ``_get_config_with_default_credentials`` ``Failed to set up default credentials. Proceeding
-    without credentials...``: printed by ``basicConfig``'s handler as ``WARNING:root:...`` before ctloop's one
-    ``error:`` line; ``set_volume_credentials.py`` ``Failed to read a token from file``. Not the interactive OAuth
-    flow's (``auth.py`` ``get_auth_code``: ``User pressed CTRL+C. See instructions below.``), addressed to the person
-    at the terminal, nor any other (:data:`_KFP_DROPPED` names the ones dropped). A filter on the logger, not a
-    handler's: a record it drops reaches no handler."""
+class _KfpLogging:
+    """The ``logging`` that kfp's modules (:data:`_KFP_LOGGING_MODULES`) see, as :func:`quiet_kfp_client` gives
+    ``client.py`` its ``print``. kfp 2.17.0 logs with the module functions (``logging.warning(...)``): ``auth.py``
+    ``get_gcp_access_token`` ``Failed to get GCP access token: <error>`` (it then returns None; ctloop's line says
+    what was sent), ``client.py`` ``_get_config_with_default_credentials`` ``Failed to set up default credentials.
+    Proceeding without credentials...``, ``set_volume_credentials.py`` ``Failed to read a token from file``: printed
+    by ``basicConfig``'s handler as ``WARNING:root:...`` before ctloop's one ``error:`` line.
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        sink = _KFP_LOGS.get()
-        if (sink is None or record.name != "root" or record.funcName not in _KFP_DROPPED
-                or not _from_kfp_client(record.pathname)):
-            return True
-        sink.append(one_line(record.getMessage()))
-        first = record.args[0] if isinstance(record.args, tuple) and record.args else None
-        if isinstance(first, BaseException) and isinstance(sink, _KfpLogs):
-            sink.errors.append(first)
-        return False
+    Inside ctloop's own call in this thread/context (:func:`kfp_logs_dropped`) a record of a function
+    :data:`_KFP_DROPPED` names is collected, not logged; any other is logged on the root logger itself, without the
+    module function's ``basicConfig``: with no handler there ``logging.lastResort`` prints it (the interactive OAuth
+    flow's ``get_auth_code``: ``... Falling back to manual mode``). The root logger's handlers and filters are not
+    touched, so another thread's records (urllib3's ``Retrying ...``) print as they would. Outside ctloop's calls
+    (a notebook's own ``kfp.Client``) the module function runs as upstream's. ``stacklevel`` keeps kfp's function
+    and file in the record."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(logging, name)
+
+    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("debug", msg, args, kwargs)
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("info", msg, args, kwargs)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("warning", msg, args, kwargs)
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("error", msg, args, kwargs)
+
+    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("exception", msg, args, kwargs)
+
+    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        _kfp_log("critical", msg, args, kwargs)
 
 
-def _from_kfp_client(pathname: str) -> bool:
-    """Whether a record was logged from a module of the ``kfp.client`` package."""
-    import kfp.client
-
-    return os.path.dirname(os.path.abspath(pathname)) == os.path.dirname(os.path.abspath(kfp.client.__file__))
+def _kfp_log(level: str, msg: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """One of kfp's ``logging.<level>(msg, *args)`` calls (:class:`_KfpLogging`); the caller's caller is kfp's."""
+    kwargs = {**kwargs, "stacklevel": kwargs.get("stacklevel", 1) + 2}  # past this function and the shim's method
+    sink = _KFP_LOGS.get()
+    if sink is None:
+        getattr(logging, level)(msg, *args, **kwargs)
+        return
+    if sys._getframe(2).f_code.co_name in _KFP_DROPPED:
+        try:
+            text = str(msg) % args if args else str(msg)
+        except (TypeError, ValueError):  # logging would report it; the message is still worth keeping
+            text = f"{msg} {args}"
+        sink.append(one_line(text))
+        if args and isinstance(args[0], BaseException) and isinstance(sink, _KfpLogs):
+            sink.errors.append(args[0])
+        return
+    getattr(logging.root, level)(msg, *args, **kwargs)
 
 
 def _kfp_print(*args: Any, **kwargs: Any) -> None:
@@ -2318,24 +2345,16 @@ def kfp_prints_dropped() -> Iterator[list[str]]:
 
 @contextmanager
 def kfp_logs_dropped() -> Iterator[list[str]]:
-    """Inside: what the ``kfp.client`` package logs on the root logger in this thread/context is collected, not
-    handled (:class:`_KfpLogFilter`); yields the messages, one line each (:class:`_KfpLogs`). kfp logs with
-    ``logging.warning()``, which runs ``basicConfig()`` (a stderr handler, kept for good) on a root logger without
-    handlers before the filter sees the record: a NullHandler is there for the call, removed after, so later
-    records (urllib3's ``Retrying ...``) do not print as ``WARNING:urllib3...``."""
+    """Inside: what the ``kfp.client`` package logs from the functions :data:`_KFP_DROPPED` names, in this
+    thread/context, is collected, not logged (:class:`_KfpLogging`); yields the messages, one line each
+    (:class:`_KfpLogs`). The root logger is left as it is."""
     quiet_kfp_client()
     messages = _KfpLogs()
     token = _KFP_LOGS.set(messages)
-    root = logging.getLogger()
-    placeholder = logging.NullHandler() if not root.handlers else None
-    if placeholder is not None:
-        root.addHandler(placeholder)
     try:
         yield messages
     finally:
         _KFP_LOGS.reset(token)
-        if placeholder is not None:
-            root.removeHandler(placeholder)
 
 
 def _kubeconfig_failed() -> ConfigError:
@@ -2668,7 +2687,7 @@ class Platform:
         naming the host: another service behind a path, test_fix41e_kfp_client_side_errors.)"""
         if self.backend is None and not self._answered:
             return f"give --host the URL the KFP API is served at, {HOST_EXAMPLES}"
-        if not self._answered and not (self.auth.token or self.auth.token_file or self.auth.google):
+        if not self._answered and self._sent_nothing():
             # healthz is often left open by the proxy in front of KFP, which answers unauthenticated calls itself
             return ("healthz answered as the KFP API but this first call, sent without a token, did not: a proxy in "
                     "front of KFP answering calls without credentials? give a token (--token-file, KFP_TOKEN), or "
@@ -2677,6 +2696,23 @@ class Platform:
                 "between cut or replaced this answer: run the command again; if it persists, check the ingress or "
                 f"proxy in front of KFP (kubectl -n {shown_install_namespace(self.auth.install_namespace)} get pods "
                 "-l app=ml-pipeline for the API server)")
+
+    def _sent_nothing(self) -> bool:
+        """Whether kfp's calls went without credentials, from what its client put in them (kfp 2.17.0 ``client.py``
+        ``_load_config``/``__init__``: the configuration's ``api_key`` (a token ctloop named, a Google token, the
+        pipelines token kfp reads itself in a pod, ``refresh_api_key_hook`` having set it for the call), a client
+        certificate, the saved context's cookie or header). The kubeconfig's API-server proxy route is left out
+        (False): its credentials are the kubeconfig's. A client given to :class:`Platform` (tests): what ctloop
+        resolved."""
+        config = getattr(self.client, "_existing_config", None)
+        if config is None:
+            return not (self.auth.token or self.auth.token_file or self.auth.google)
+        if re.search(r"/api/v1/namespaces/[^/]+/services/ml-pipeline:http/proxy/?$", str(config.host or "")):
+            return False
+        api_client = getattr(getattr(self.client, "_healthz_api", None), "api_client", None)
+        return not (any((config.api_key or {}).values()) or config.cert_file
+                    or getattr(api_client, "cookie", None) or (getattr(api_client, "default_headers", None) or {})
+                    .keys() - {"User-Agent"})
 
     # ------------------------------------------------------------------ pipelines
     @property
