@@ -57,20 +57,26 @@ def _reworded(monkeypatch, module: str) -> None:
     monkeypatch.setattr(importlib.import_module(module), "exceptions", shim)
 
 
-@pytest.mark.parametrize("reworded", [False, True], ids=["as-2.62.2", "reworded"])
-def test_iam_refusing_sign_blob_is_told_by_its_answer(kfp_env, monkeypatch, reworded):
-    if reworded:
-        _reworded(monkeypatch, "google.auth.iam")
-    with _iam(403, DENIED) as server:
+def _platform_behind_iam(monkeypatch, status: int, body: dict, error: type[Exception]) -> Exception:
+    """What ``Platform`` raises for a KFP behind IAP when kfp's ID token is signed by an IAM double answering
+    ``status`` with ``body`` (GCE credentials): ``error``, before any call of the KFP API."""
+    with _iam(status, body) as server:
         monkeypatch.setattr("google.auth.iam._IAM_SIGN_ENDPOINT",
                             f"{server.root_url}/v1/projects/-/serviceAccounts/{{}}:signBlob")
         review3._gce_credentials(monkeypatch)
         monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
         with KfpApiDouble(tokens={"ok": "ok"}) as double:
-            with pytest.raises(ConfigError) as info:
+            with pytest.raises(error) as info:
                 Platform(host=double.url, timeout=5)
             assert not double.calls
-    line = str(info.value)
+    return info.value
+
+
+@pytest.mark.parametrize("reworded", [False, True], ids=["as-2.62.2", "reworded"])
+def test_iam_refusing_sign_blob_is_told_by_its_answer(kfp_env, monkeypatch, reworded):
+    if reworded:
+        _reworded(monkeypatch, "google.auth.iam")
+    line = str(_platform_behind_iam(monkeypatch, 403, DENIED, ConfigError))
     text = "the call failed" if reworded else "Error calling the IAM signBlob API: "
     assert line.startswith("IAM refused to sign kfp's ID token for the IAP client id cid.apps.googleusercontent.com"
                            f" ({IAP_ENV}): {text}"), line
@@ -85,16 +91,9 @@ def test_iam_failing_until_retries_run_out_is_transient(kfp_env, monkeypatch, re
     if reworded:
         _reworded(monkeypatch, "google.auth.iam")
     failing = {"error": {"code": 503, "message": "The service is currently unavailable.", "status": "UNAVAILABLE"}}
-    with _iam(503, failing) as server:
-        monkeypatch.setattr("google.auth.iam._IAM_SIGN_ENDPOINT",
-                            f"{server.root_url}/v1/projects/-/serviceAccounts/{{}}:signBlob")
-        review3._gce_credentials(monkeypatch)
-        monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
-        with KfpApiDouble(tokens={"ok": "ok"}) as double:
-            with pytest.raises(PlatformError) as info:
-                Platform(host=double.url, timeout=5)
-    assert not isinstance(info.value, ConfigError), str(info.value)
-    line = str(info.value)
+    error = _platform_behind_iam(monkeypatch, 503, failing, PlatformError)
+    assert not isinstance(error, ConfigError), str(error)
+    line = str(error)
     assert line.startswith("could not reach Google's token endpoint, metadata server or IAM"), line
     assert line.endswith("; retry"), line
 
