@@ -6528,7 +6528,7 @@ def _made_text(frame: pd.DataFrame, keep: np.ndarray, names: list[str], unnamed:
     made = []
     for i, name in enumerate(names):
         column = frame.iloc[:, i]
-        if name in unnamed or column.dtype.kind != "O":
+        if not may_be_made_text(name, unnamed) or column.dtype.kind != "O":
             continue
         head = column.iloc[:1000][keep[:1000]].dropna().iloc[:100]
         if len(head) and not _numbers_or_dates(head):
@@ -6539,12 +6539,26 @@ def _made_text(frame: pd.DataFrame, keep: np.ndarray, names: list[str], unnamed:
     return made
 
 
-def _numbers_or_dates(values: pd.Series) -> bool:
-    """Whether every one of ``values`` (text) reads as a number, or every one as an ISO date."""
+def may_be_made_text(name: str, unnamed: Any = ()) -> bool:
+    """Whether a header line read again as a row can have made the column ``name`` text: not one empty in the
+    header (its value there is missing), nor one named as a number ('2024': the header's value is a number in a
+    column of numbers; review 60: the streamed reader, reading every column as text, refused a file read_table
+    reads). One rule for :func:`_made_text` and the streamed reader (``drift.streaming._file_header_rows``)."""
+    return name not in unnamed and not _name_is_number(name)
+
+
+def reads_as(values: pd.Series) -> tuple[bool, bool]:
+    """``(numbers, dates)``: whether every one of ``values`` (text) reads as a number, and whether every one reads
+    as an ISO date (in UTC: mixed offsets are dates too, without pandas' warning about them)."""
     import pandas as pd
 
-    return bool(pd.to_numeric(values, errors="coerce").notna().all() or
-                pd.to_datetime(values, errors="coerce", format="ISO8601").notna().all())
+    numbers = bool(pd.to_numeric(values, errors="coerce").notna().all())
+    return numbers, not numbers and bool(pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True).notna().all())
+
+
+def _numbers_or_dates(values: pd.Series) -> bool:
+    """Whether every one of ``values`` (text) reads as a number, or every one as an ISO date."""
+    return any(reads_as(values))
 
 
 def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:

@@ -2452,30 +2452,59 @@ def _header_line_again(fragment: Any, shown: str, memo: dict[str, Any]) -> DataS
 
 def _file_header_rows(fragment: Any, memo: dict[str, Any]) -> list[int]:
     """The CSV file's data rows (1-based) that read_table refuses as its header line again
-    (:func:`ctloop.storage.header_rows` on the whole file, all its columns, whatever columns were asked, read as
-    text): the one judgement both engines make, on the file's columns, not a batch's (review 60: ``--columns
-    color`` read a file read_table refuses, and a column text in the file's first rows only was refused in a
-    later batch). Read once for the file (``memo``), when a batch holds such a row (:func:`_header_hits`)."""
+    (:func:`ctloop.storage.header_rows`: rows whose every field is its column's name, when they made a column text
+    that the other rows hold as numbers or dates), judged on all the file's columns whatever columns were asked,
+    read as text (review 60: ``--columns color`` read a file read_table refuses, and a column text in the file's
+    first rows only was refused in a later batch). Batch by batch: a column stops being a candidate at its first
+    value that is no number and no date (the words of the first batch end most files' reading at once), so
+    memory stays one batch (review 60: the whole file read into one table took 1.3 GiB for 2e6 rows of four
+    text columns). Read once for the file (``memo``), when a batch holds such a row (:func:`_header_hits`)."""
+    import numpy as np
     import pyarrow as pa
 
     from ctloop import storage
 
     if "rows" not in memo:
         names = list(fragment.physical_schema.names)
+        unnamed = _unnamed(fragment, memo)
         options = fragment.format.default_fragment_scan_options
-        table = fragment.to_table(schema=pa.schema([pa.field(n, pa.string()) for n in names]), columns=names,
-                                  use_threads=False, fragment_scan_options=options)
-        found = storage.header_rows(table.to_pandas(), _unnamed(fragment, memo))
-        memo["rows"] = [int(r) + 1 for r in found]
+        numbers = {n: True for n in names if storage.may_be_made_text(n, unnamed)}
+        dates, seen = dict(numbers), set()
+        rows: list[int] = []
+        done = 0
+        for batch in fragment.to_batches(schema=pa.schema([pa.field(n, pa.string()) for n in names]), columns=names,
+                                         use_threads=False, fragment_scan_options=options):
+            hits = _header_hits(batch, names, unnamed)
+            keep = np.ones(batch.num_rows, dtype=bool)
+            if hits is not None:
+                at = hits.to_numpy(zero_copy_only=False)
+                keep[at] = False
+                rows.extend(int(done + r + 1) for r in at)
+            done += batch.num_rows
+            for name in [n for n in numbers if numbers[n] or dates[n]]:
+                values = batch.column(name).to_pandas()[keep].dropna()
+                if not len(values):
+                    continue
+                seen.add(name)
+                head = values.iloc[:100]
+                is_number, is_date = storage.reads_as(head)
+                if is_number or is_date:
+                    is_number, is_date = storage.reads_as(values)
+                numbers[name], dates[name] = numbers[name] and is_number, dates[name] and is_date
+            if not any(numbers[n] or dates[n] for n in numbers):
+                break  # no column can have been made text: no row is refused, whatever the rest holds
+        made = any(n in seen and (numbers[n] or dates[n]) for n in numbers)
+        memo["rows"] = rows if made else []
     return memo["rows"]
 
 
 def _unnamed(fragment: Any, memo: dict[str, Any]) -> set[str]:
     """The names of the columns whose header field is empty (Arrow's ``''``, :func:`_csv_unnamed`'s and pandas'
-    'Unnamed: <i>'): a repeated header line holds none there (read as missing)."""
+    'Unnamed: <i>'): a repeated header line holds none there (read as missing). From the file's schema, as
+    :func:`_csv_unnamed` names them (review 60: reading each file's header for it cost a read, a GET on an object
+    store, per file)."""
     if "unnamed" not in memo:
-        written = _csv_header(fragment.filesystem, fragment.path)
-        memo["unnamed"] = {""} | {f"Unnamed: {i}" for i, n in enumerate(written) if not n}
+        memo["unnamed"] = {""} | {n for i, n in enumerate(fragment.physical_schema.names) if n == f"Unnamed: {i}"}
     return memo["unnamed"]
 
 
