@@ -4129,6 +4129,11 @@ def refuse_other_separator(uri: str, columns: Any, head: bytes | None = None) ->
         raise DataSourceError(f"{said}; its numbers have decimal commas (e.g. {comma!r}), which {sep!r} replaced by "
                               f"',' would split in two: read it with pandas.read_csv(path, sep={sep!r}, "
                               "decimal=',') and write it as Parquet (or as CSV with ',')")
+    if (comma := _decimal_comma(head, sep, thousands=True)) is not None:  # '1,000': split in two alike (review 60)
+        raise DataSourceError(f"{said}; its numbers hold commas (e.g. {comma!r}: thousands separators or decimal "
+                              f"commas), which {sep!r} replaced by ',' would split in two: read it with "
+                              f"pandas.read_csv(path, sep={sep!r}, thousands=',') (or decimal=',') and write it as "
+                              "Parquet (or as CSV with ',')")
     raise DataSourceError(f"{said}: write it with ',' or as Parquet")
 
 
@@ -4138,10 +4143,10 @@ _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?")
 _THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2},\d{3}")
 
 
-def _decimal_comma(head: bytes | None, sep: str) -> str | None:
+def _decimal_comma(head: bytes | None, sep: str, thousands: bool = False) -> str | None:
     """The first field of the rows in a CSV's first bytes ``head`` (fields split at ``sep``) that is a number
-    written with a decimal comma and could not be one written with a thousands separator (``_THOUSANDS``), None
-    for none (or no ``head``)."""
+    written with a decimal comma and could not be one written with a thousands separator (``_THOUSANDS``; with
+    ``thousands``, one that could: '1,000'), None for none (or no ``head``)."""
     if not head:
         return None
     if head[:2] == GZIP_MAGIC:
@@ -4155,7 +4160,7 @@ def _decimal_comma(head: bytes | None, sep: str) -> str | None:
     for line in lines:
         for cell in line.split(sep):
             value = cell.strip().strip('"')
-            if _DECIMAL_COMMA.fullmatch(value) and not _THOUSANDS.fullmatch(value):
+            if _DECIMAL_COMMA.fullmatch(value) and thousands == bool(_THOUSANDS.fullmatch(value)):
                 return value
     return None
 
