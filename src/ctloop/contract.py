@@ -596,8 +596,33 @@ def _beyond_float_range(col: pd.Series) -> tuple[int, int, str] | None:
 _INT_DIGITS = 19
 """An integer of fewer digits than this (sign, spaces and leading zeros aside) fits in int64; one of more than
 20 digits is past ``2**64 - 1`` (20 digits); only those of 19 or 20 digits are parsed to tell."""
-_ID_TEXT = r"\s*\d+\s*"
-"""An id as a CSV writes it: digits alone (no sign, point or exponent)."""
+_INT_TEXT = r"(?a)\s*[-+]?\d+\s*"
+"""An integer as a CSV writes it: digits and a sign (no point or exponent)."""
+_LONG_ID = r"(?a)\s*\+?\d{19,}\s*"
+"""A long id as a CSV writes it: 19 digits or more (an ICCID, a card number), no minus."""
+ID_SHARE = 0.01
+"""A CSV column of integers whose values of 19 characters or more are all :data:`_LONG_ID` ids of one width (or
+two next to each other: ICCIDs of 19 and 20 digits) is an id column when they are half of its values or more, or,
+ids of 19 or 20 digits, more than this share of them (and more than :data:`ID_FEW`): pandas reads it as text, and
+so it stays; fewer such values among short numbers, or one longer than the others, are amounts one of which
+overflowed the reader (:func:`_unread_numbers`)."""
+ID_FEW = 3
+"""Up to this many long values in a column (fewer than half of it) are never an id column by share alone."""
+
+
+def _id_column(values: Any, long_at: Any) -> bool:
+    """Whether the CSV text column of numbers ``values`` (its values of 19 characters or more at ``long_at``) is an
+    id column (:data:`ID_SHARE`): integers, the long ones ids of one width or two next to each other, half of the
+    values or more, or more than a few of 19 or 20 digits."""
+    longs = values[long_at]
+    if not all(map(re.compile(_LONG_ID).fullmatch, longs)):
+        return False
+    widths = {len(v.strip().lstrip("+")) for v in longs}
+    if max(widths) - min(widths) > 1:
+        return False  # '1' and 25 zeros among 19-digit counts: an overflow, not an id of its own width
+    many = 2 * len(long_at) >= len(values) or (
+        len(long_at) > max(ID_FEW, len(values) * ID_SHARE) and widths <= {_INT_DIGITS, _INT_DIGITS + 1})
+    return many and all(map(re.compile(_INT_TEXT).fullmatch, values))
 
 
 def _unread_numbers(col: pd.Series) -> tuple[int, int, str, int | None] | None:
@@ -606,16 +631,18 @@ def _unread_numbers(col: pd.Series) -> tuple[int, int, str, int | None] | None:
     are a few among short numbers: in a column of integers one such value ('1' and 25 zeros, or 50 digits and
     '.5') overflows pandas' integer parse and the whole column is kept as text (pandas 2.3 ``_libs/parsers.pyx``:
     ``_try_int64`` raises OverflowError, the column stays objects; measured), which was trained as categories
-    without a word. A column of digits alone (no sign, point or exponent: :data:`_ID_TEXT`) half or more of whose
-    values are written in 19 characters or more is an id column (ICCIDs: 19 and 20 digits, half of them past
-    ``2**64``; 99 long ids and one '0'), left as text, as are columns with words among the numbers; any other
-    column holding such a value is refused, whatever their share (review 60 H3: a share of long texts let an
-    overflow through among full-precision decimals, '-0.8444218515250481', or 19-digit nanosecond counts); zero padding ('000…0001', 400 zeros) reads as its number
+    without a word. A column of integers (:data:`_INT_TEXT`) whose values of 19 characters or more are all ids of
+    19 or 20 digits (:data:`_LONG_ID`), more than a few of them (:data:`ID_SHARE`, :data:`ID_FEW`) or half or more,
+    is an id column (ICCIDs: 19 and 20 digits, half of them past ``2**64``, beside a '-1' sentinel, a '+', ten-digit
+    ids), left as text, as are columns with words among the numbers; a column of decimals, or one holding a longer
+    integer ('1' and 25 zeros), is refused (review 60 H3: a share of long texts alone let an overflow through among
+    full-precision decimals, '-0.8444218515250481', or 19-digit nanosecond counts); zero padding ('000…0001', 400 zeros) reads as its number
     (``read_table``), as do long decimals among decimals (round 60).
 
     Decided from lengths first (review 60 M2: every value of 19 or more characters was matched, split and
-    parsed before a column of long ids was told, 1e6 ids 0.44 s -> 4.1 s): the share of long texts and one
-    match of each value against :data:`_ID_TEXT` when it is half or more, then only the long ones are read: more than 20 digits is past 64 bits, 19 or 20 digits parsed with ``int``."""
+    parsed before a column of long ids was told, 1e6 ids 0.44 s -> 4.1 s): the share of long texts and, when it is
+    an id column's, one match of each value; then only the long ones are read: more than 20 digits is past 64
+    bits, 19 or 20 digits parsed with ``int``."""
     import numpy as np
 
     if (texts := _number_texts(col)) is None:
@@ -628,8 +655,8 @@ def _unread_numbers(col: pd.Series) -> tuple[int, int, str, int | None] | None:
     long_at = np.flatnonzero(lengths >= _INT_DIGITS)
     if not len(long_at):
         return None
-    if 2 * len(long_at) >= len(values) and all(map(re.compile(_ID_TEXT).fullmatch, values)):
-        return None  # an id column: digits alone, half of them or more written in 19 characters or more
+    if _id_column(values, long_at):
+        return None
     number = re.compile(_NUMBER_TEXT).fullmatch
     ints = []
     for i in long_at:

@@ -92,6 +92,38 @@ def test_an_overflow_among_long_numbers_that_are_no_ids_is_refused(tmp_path, val
         check_finite(frame)
 
 
+def _iccid_ids(n: int = 40) -> list[str]:
+    return [str(2**64 + 10**18 + i) for i in range(n)]  # 20 digits, past 2**64
+
+
+@pytest.mark.parametrize("values", [
+    [*_iccid_ids(), "-1"],  # a sentinel
+    [f"+{v}" for v in _iccid_ids()],
+    [*(str(10**9 + i) for i in range(60)), *_iccid_ids()],  # ten- and twenty-digit account ids
+    [*_iccid_ids(20), *(["00012"] * 21)],
+], ids=["sentinel", "plus", "ten-and-twenty-digits", "padded-short"])
+def test_id_columns_of_integers_whose_long_values_are_ids_stay_text(tmp_path, values):
+    """Review of stop 60's own commits: "digits alone, half of them long" refused id columns accepted before (a
+    '-1' sentinel, a '+', ten-digit ids beside twenty-digit ones): integers whose long values are all ids of 19 or
+    20 digits, more than a few of them, are an id column."""
+    from ctloop.contract import check_finite
+    from ctloop.storage import read_table
+
+    frame = read_table(_daily(tmp_path / "d.csv", values))
+    assert frame["x"].dtype == object
+    check_finite(frame)
+
+
+def test_a_longer_integer_among_nineteen_digit_counts_is_refused(tmp_path):
+    from ctloop.contract import check_finite
+    from ctloop.errors import DataValidationError
+    from ctloop.storage import read_table
+
+    frame = read_table(_daily(tmp_path / "d.csv", [*(str(10**18 + i) for i in range(99)), "1" + "0" * 25]))
+    with pytest.raises(DataValidationError, match=r"column 'x' breaks rule 'int64'"):
+        check_finite(frame)
+
+
 SPEC = """\
 apiVersion: ctloop.dev/v1alpha2
 kind: ContinuousTraining
