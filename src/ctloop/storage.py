@@ -6552,18 +6552,20 @@ def may_be_made_text(name: str, unnamed: Any = ()) -> bool:
     return name not in unnamed and not _name_is_number(name)
 
 
-def reads_as(values: pd.Series) -> tuple[bool, bool]:
+def reads_as(values: pd.Series, numbers: bool = True, dates: bool = True) -> tuple[bool, bool]:
     """``(numbers, dates)``: whether every one of ``values`` (text) reads as a number, and whether every one reads
-    as an ISO date (in UTC: mixed offsets are dates too, without pandas' warning about them)."""
+    as an ISO date (in UTC: mixed offsets are dates too, without pandas' warning about them); each asked only when
+    ``numbers``/``dates`` (False else). The two are judged apart: '20240105' is both (review 60: a column of such
+    dates, then '2024-01-05', is dates, as pandas reads the whole column)."""
     import pandas as pd
 
-    numbers = bool(pd.to_numeric(values, errors="coerce").notna().all())
-    return numbers, not numbers and bool(pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True).notna().all())
+    return (numbers and bool(pd.to_numeric(values, errors="coerce").notna().all()),
+            dates and bool(pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True).notna().all()))
 
 
 def _numbers_or_dates(values: pd.Series) -> bool:
     """Whether every one of ``values`` (text) reads as a number, or every one as an ISO date."""
-    return any(reads_as(values))
+    return reads_as(values, dates=False)[0] or reads_as(values, numbers=False)[1]
 
 
 def _refuse_header_line_again(uri: str, fh: BinaryIO, compression: str | None, frame: pd.DataFrame) -> None:

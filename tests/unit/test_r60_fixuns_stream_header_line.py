@@ -238,3 +238,40 @@ def test_no_file_header_is_read_to_know_its_unnamed_columns(tmp_path, capsys, mo
     rc, err = _drift(tmp_path, capsys, tmp_path / "parts")
     assert rc in (0, 1), err
     assert len(calls) <= 2, calls  # the reference's and the dataset's first file (separator, unnamed), not each
+
+
+def test_a_header_that_says_unnamed_is_a_name_for_both_engines(tmp_path, capsys):
+    """Review of stop 60's own bd1a9053: a file written by pd.read_csv(f).to_csv(g, index=False) of a file saved
+    with its index has the header 'Unnamed: 0,ts,v' written out; taking that name for an empty header field, the
+    streamed reader missed the header line again ("column 'Unnamed: 0' is string in the current data ...")."""
+    import io
+
+    frame = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=200, freq="h").astype(str), "v": range(200)})
+    again = pd.read_csv(io.StringIO(frame.to_csv()))
+    assert list(again.columns) == ["Unnamed: 0", "ts", "v"]
+    text = again.to_csv(index=False)
+    (tmp_path / "ref.csv").write_text(text)
+    (tmp_path / "cur.csv").write_text(text + text)
+    for engine in ("memory", "stream"):
+        rc, err = _drift(tmp_path, capsys, tmp_path / "cur.csv", engine=engine)
+        assert rc == 2 and ": line 202 repeats its header line 'Unnamed: 0,ts,v'" in err, (engine, err)
+
+
+def test_dates_written_as_digits_then_with_dashes_are_dates_across_batches(tmp_path):
+    """Review of stop 60's own bd1a9053: '20240105' reads as a number and as an ISO date; judging dates only where
+    a batch was not numbers lost them, so a column of such dates in one batch and '2024-01-05' in the next was not
+    made text by the header line there, where read_table (the whole column: dates) refuses the file."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as pads
+
+    from ctloop.drift import streaming
+
+    lines = [f"2024010{1 + i % 9},w{i % 3}" for i in range(100)] + ["day,x"] + \
+        [f"2024-01-0{1 + i % 9},w{i % 3}" for i in range(300)]
+    (tmp_path / "cur.csv").write_text("day,x\n" + "\n".join(lines) + "\n")
+    fmt = pads.CsvFileFormat(read_options=pacsv.ReadOptions(block_size=1000))  # several batches
+    fragment = next(pads.dataset(str(tmp_path / "cur.csv"), format=fmt).get_fragments())
+    text = pa.schema([pa.field("day", pa.string()), pa.field("x", pa.string())])
+    assert len(list(fragment.to_batches(schema=text))) > 2
+    assert streaming._file_header_rows(fragment, {}) == [101]

@@ -2486,11 +2486,10 @@ def _file_header_rows(fragment: Any, memo: dict[str, Any]) -> list[int]:
                 if not len(values):
                     continue
                 seen.add(name)
-                head = values.iloc[:100]
-                is_number, is_date = storage.reads_as(head)
+                is_number, is_date = storage.reads_as(values.iloc[:100], numbers[name], dates[name])
                 if is_number or is_date:
-                    is_number, is_date = storage.reads_as(values)
-                numbers[name], dates[name] = numbers[name] and is_number, dates[name] and is_date
+                    is_number, is_date = storage.reads_as(values, is_number, is_date)
+                numbers[name], dates[name] = is_number, is_date
             if not any(numbers[n] or dates[n] for n in numbers):
                 break  # no column can have been made text: no row is refused, whatever the rest holds
         made = any(n in seen and (numbers[n] or dates[n]) for n in numbers)
@@ -2500,11 +2499,13 @@ def _file_header_rows(fragment: Any, memo: dict[str, Any]) -> list[int]:
 
 def _unnamed(fragment: Any, memo: dict[str, Any]) -> set[str]:
     """The names of the columns whose header field is empty (Arrow's ``''``, :func:`_csv_unnamed`'s and pandas'
-    'Unnamed: <i>'): a repeated header line holds none there (read as missing). From the file's schema, as
-    :func:`_csv_unnamed` names them (review 60: reading each file's header for it cost a read, a GET on an object
-    store, per file)."""
+    'Unnamed: <i>'): a repeated header line holds none there (read as missing). The file's header is read only when
+    its schema names a column so (review 60: reading each file's header cost a read, a GET on an object store, per
+    file; and a header written 'Unnamed: 0', as pandas writes a frame read with its index, is a name, not empty)."""
     if "unnamed" not in memo:
-        memo["unnamed"] = {""} | {n for i, n in enumerate(fragment.physical_schema.names) if n == f"Unnamed: {i}"}
+        maybe = [i for i, n in enumerate(fragment.physical_schema.names) if n == f"Unnamed: {i}"]
+        written = _csv_header(fragment.filesystem, fragment.path) if maybe else []  # a header may say 'Unnamed: 0'
+        memo["unnamed"] = {""} | {f"Unnamed: {i}" for i in maybe if i < len(written) and not written[i].strip()}
     return memo["unnamed"]
 
 
