@@ -117,7 +117,7 @@ def test_the_config_field():
 def test_the_doctor_reads_where_the_rollout_reads(kube):
     class _Spec:  # the parts of ctloop.ops.spec.Spec options_from_spec reads
         class kfp:  # noqa: N801
-            host = namespace = ""
+            host = namespace = install_namespace = ""
 
         class platform:  # noqa: N801
             service_account = ""
