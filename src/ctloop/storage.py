@@ -4131,9 +4131,9 @@ def refuse_other_separator(uri: str, columns: Any, head: bytes | None = None) ->
                               "decimal=',') and write it as Parquet (or as CSV with ',')")
     if (comma := _decimal_comma(head, sep, thousands=True)) is not None:  # '1,000': split in two alike (review 60)
         raise DataSourceError(f"{said}; its numbers hold commas (e.g. {comma!r}: thousands separators or decimal "
-                              f"commas), which {sep!r} replaced by ',' would split in two: read it with "
-                              f"pandas.read_csv(path, sep={sep!r}, thousands=',') (or decimal=',') and write it as "
-                              "Parquet (or as CSV with ',')")
+                              f"commas), which {sep!r} replaced by ',' would split: read it with "
+                              f"pandas.read_csv(path, sep={sep!r}, thousands=',') (or decimal=',', with thousands='.' "
+                              "where dots group the thousands) and write it as Parquet (or as CSV with ',')")
     raise DataSourceError(f"{said}: write it with ',' or as Parquet")
 
 
@@ -4141,6 +4141,8 @@ _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+(?:[eE][-+]?\d+)?")
 # '1,000', '-999,000': a thousands separator as often as a decimal comma, named as one only beside a value that is
 # none ('2,5', '0,125', '1234,567'): three digits after the comma, one to three before it, not a leading 0
 _THOUSANDS = re.compile(r"[-+]?[1-9]\d{0,2},\d{3}")
+# '1,234,567', '1.234,56': thousands grouped, with ',' or '.' (then a decimal part)
+_GROUPED = re.compile(r"[-+]?\d{1,3}(?:[.,]\d{3})+(?:[.,]\d+)?")
 
 
 def _decimal_comma(head: bytes | None, sep: str, thousands: bool = False) -> str | None:
@@ -4160,7 +4162,10 @@ def _decimal_comma(head: bytes | None, sep: str, thousands: bool = False) -> str
     for line in lines:
         for cell in line.split(sep):
             value = cell.strip().strip('"')
-            if _DECIMAL_COMMA.fullmatch(value) and thousands == bool(_THOUSANDS.fullmatch(value)):
+            if thousands:
+                if "," in value and (_THOUSANDS.fullmatch(value) or _GROUPED.fullmatch(value)):
+                    return value
+            elif _DECIMAL_COMMA.fullmatch(value) and not _THOUSANDS.fullmatch(value):
                 return value
     return None
 

@@ -93,7 +93,8 @@ def test_a_file_of_one_row_names_its_decimal_comma(tmp_path):
         read_table(str(path))
 
 
-@pytest.mark.parametrize("rows", ["1;1,000;x\n2;2,500;y\n", "1;12,345;x\n2;-999,000;y\n"])
+@pytest.mark.parametrize("rows", ["1;1,000;x\n2;2,500;y\n", "1;12,345;x\n2;-999,000;y\n", "1;1,234,567;x\n",
+                                  "1;1.234,56;x\n"])
 def test_thousands_separators_are_not_called_decimal_commas(tmp_path, rows):
     """'1,000' is a thousand as often as one: a value whose comma has three digits after it and one to three
     (not starting with 0) before it is not named as a decimal comma unless another value of the rows is one; it is
@@ -106,8 +107,8 @@ def test_thousands_separators_are_not_called_decimal_commas(tmp_path, rows):
     assert str(info.value) == (
         f"{path} has one column 'id;amount;tag': a CSV separated by ';'? ctloop reads comma-separated CSV; its "
         f"numbers hold commas (e.g. {first!r}: thousands separators or decimal commas), which ';' replaced by ',' "
-        "would split in two: read it with pandas.read_csv(path, sep=';', thousands=',') (or decimal=',') and write "
-        "it as Parquet (or as CSV with ',')")
+        "would split: read it with pandas.read_csv(path, sep=';', thousands=',') (or decimal=',', with thousands='.' "
+        "where dots group the thousands) and write it as Parquet (or as CSV with ',')")
 
 
 @pytest.mark.parametrize("rows, named", [("1;1,000;x\n2;2,5;y\n", "2,5"), ("1;0,125;x\n", "0,125"),
