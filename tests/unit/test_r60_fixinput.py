@@ -210,6 +210,10 @@ def test_a_refused_first_ingest_keeps_its_manifest_and_the_next_refusal_says_how
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert "holds no label file" in err and f"delete {manifest}" in err, err
+    code = main(["labels", "ingest", "--labels", _labels(tmp_path / "n.csv"), "--store", str(store), "--key",
+                 "meta_order"])  # another key: the key's refusal says it too (review of stop 60's own commits M2)
+    err = capsys.readouterr().err
+    assert code == 2 and "keyed by 'request_id'" in err and f"delete {manifest}" in err, err
     manifest.unlink()
     assert main(["labels", "ingest", "--labels", _labels(tmp_path / "y.csv", names=True), "--store", str(store)]) == 0
 

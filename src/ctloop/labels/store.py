@@ -402,8 +402,8 @@ def ingest_labels(source_uri: str, store_root: str, *, key: str = "request_id", 
     _refuse_directory(source_uri)
     known = store_key(store_root)
     if known is not None and known != key:
-        raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: ingest labels keyed by "
-                          f"{key!r} into another store (one key per store)")
+        fix = f"ingest labels keyed by {key!r} into another store (one key per store)"
+        raise ConfigError(f"label store {store_root} is keyed by {known!r}, not {key!r}: {_start_over(store_root, fix)}")
     import shutil
     import tempfile
 
@@ -1652,16 +1652,20 @@ def _refuse_kind(store_root: str, given: str, rows: int, example, manifest_data:
     stored, where = _stored_kind(store_root, manifest_data)
     if stored is not None and stored != given:
         fix = "give every label as the model's class, all numbers or all names"
-        if where == STORE_MANIFEST and not label_files(store_root):
-            # the manifest of a first ingest that failed while writing its labels (memory or disk ran out): kept,
-            # as another first ingest may have read it and be adding its labels under it (review 60: deleting it
-            # raced those), so it is named with the way to start over
-            fix = (f"the store holds no label file: its first ingest was refused after it wrote {STORE_MANIFEST}; "
-                   f"if no other ingest into {store_root} is running, delete {store_root.rstrip('/')}/labels/"
-                   f"{STORE_MANIFEST} and ingest again, else {fix}")
         raise DataValidationError([(LABEL, "one_kind", rows, (
             f"the store's labels are {stored} ({where}), this file's are {given} (e.g. "
-            f"{shown_value(_plain(example))}): {fix}"))])
+            f"{shown_value(_plain(example))}): {_start_over(store_root, fix) if where == STORE_MANIFEST else fix}"))])
+
+
+def _start_over(store_root: str, fix: str) -> str:
+    """``fix`` for a refusal by the store's manifest, led, when the store holds no label file, by how to start
+    over: the manifest of a first ingest refused while it wrote its labels (memory or disk ran out) stays, as
+    another first ingest may have read it and be adding its labels under it (review 60: deleting it raced those)."""
+    if label_files(store_root):
+        return fix
+    manifest = f"{store_root.rstrip('/')}/labels/{STORE_MANIFEST}"
+    return (f"the store holds no label file (its first ingest was refused after it wrote {manifest}): if no other "
+            f"ingest into {store_root} is running, delete {manifest} and ingest again, else {fix}")
 
 
 def _stored_kind(store_root: str, manifest_data: bytes | None = None) -> tuple[str | None, str]:
