@@ -13,10 +13,9 @@ from __future__ import annotations
 import pytest
 
 from ctloop.errors import ConfigError, PlatformError
-from ctloop.ops.platform import Platform, _google_answer, _google_transient, _sign_blob_answer
-from tests.doubles.kfp_api import KfpApiDouble
+from ctloop.ops.platform import _google_answer, _google_transient, _sign_blob_answer
 from tests.ops import test_r59_kfp_review3 as review3
-from tests.ops.test_r60_kfp_google_structured import _Answer, _iam
+from tests.ops.test_r60_kfp_google_structured import _Answer, _platform_behind_iam
 
 IAP_ENV = review3.IAP_ENV
 kfp_env = review3.kfp_env  # the fixture
@@ -29,16 +28,7 @@ def _error(code: int, status: str, reason: str = "") -> dict:
 
 
 def _platform_error(monkeypatch, status: int, body: dict) -> BaseException:
-    with _iam(status, body) as server:
-        monkeypatch.setattr("google.auth.iam._IAM_SIGN_ENDPOINT",
-                            f"{server.root_url}/v1/projects/-/serviceAccounts/{{}}:signBlob")
-        review3._gce_credentials(monkeypatch)
-        monkeypatch.setenv(IAP_ENV, "cid.apps.googleusercontent.com")
-        with KfpApiDouble(tokens={"ok": "ok"}) as double:
-            with pytest.raises((PlatformError, ConfigError)) as info:
-                Platform(host=double.url, timeout=5)
-            assert not double.calls
-    return info.value
+    return _platform_behind_iam(monkeypatch, status, body, (PlatformError, ConfigError))
 
 
 @pytest.mark.parametrize("status,body,said", [

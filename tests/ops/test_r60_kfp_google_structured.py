@@ -13,6 +13,8 @@ structure is read first and the text is the fallback (an exception with no such 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ctloop.errors import ConfigError, PlatformError
@@ -57,7 +59,7 @@ def _reworded(monkeypatch, module: str) -> None:
     monkeypatch.setattr(importlib.import_module(module), "exceptions", shim)
 
 
-def _platform_behind_iam(monkeypatch, status: int, body: dict, error: type[Exception]) -> Exception:
+def _platform_behind_iam(monkeypatch, status: int, body: dict, error: Any) -> BaseException:
     """What ``Platform`` raises for a KFP behind IAP when kfp's ID token is signed by an IAM double answering
     ``status`` with ``body`` (GCE credentials): ``error``, before any call of the KFP API."""
     with _iam(status, body) as server:
