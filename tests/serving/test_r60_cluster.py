@@ -154,6 +154,19 @@ def _canary_patch(body) -> bool:
     return "canaryTrafficPercent" in str(body)
 
 
+def _deleted_at_pin_back(kube, isvcs) -> None:
+    """The InferenceService deleted by hand right after a patch pins its canary to 0 % (the rollback's pin-back)."""
+    real_patch = isvcs.patch
+
+    def patch(name, body):
+        out = real_patch(name, body)
+        if body["spec"]["predictor"].get("canaryTrafficPercent") == 0:
+            del kube.objects[(NS, ISVC)]
+        return out
+
+    isvcs.patch = patch
+
+
 def _pin_back(body) -> bool:
     return ((body.get("spec") or {}).get("predictor") or {}).get("canaryTrafficPercent") == 0
 
@@ -260,15 +273,7 @@ def test_a_rollback_whose_service_is_deleted_while_it_waits_says_what_it_wrote(m
         release.deploy(reg, isvcs, model_name="credit", version="2", cfg=cfg, run_id="run-7")  # a canary at 5 %
         dropped: list[str] = []
         reg.drop_challenger = lambda m, v, rolled_back_before=None: dropped.append(str(v)) or "removed from v2"
-        real_patch = isvcs.patch
-
-        def patch(name, body):
-            out = real_patch(name, body)
-            if body["spec"]["predictor"].get("canaryTrafficPercent") == 0:
-                del kube.objects[(NS, ISVC)]
-            return out
-
-        isvcs.patch = patch
+        _deleted_at_pin_back(kube, isvcs)  # kubectl delete isvc right after the pin-back
         capsys.readouterr()
         target, state = release.rollback(reg, isvcs, model_name="credit", failed_version="2", reason="error rate 3 %",
                                          cfg=cfg, run_id="run-7", record_refusal=True)

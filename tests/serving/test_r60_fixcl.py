@@ -37,7 +37,7 @@ from ctloop.registry import MlflowRegistry
 from ctloop.serving import release
 from tests.doubles.kube_api import KubeApiDouble
 from tests.serving.test_fix38b_release_deploy_rollback import _v1_deployed
-from tests.serving.test_r60_cluster import _v2_canary_then_deleted
+from tests.serving.test_r60_cluster import _deleted_at_pin_back, _v2_canary_then_deleted
 from tests.serving.test_rollout_components import ISVC, MODEL, NS, RELEASE, kube, registered
 
 __all__ = ["kube", "registered"]
@@ -269,15 +269,7 @@ def test_a_retry_of_deleted_while_waiting_does_not_say_nothing_was_written(monke
         reg.drop_challenger = lambda m, v, rolled_back_before=None: "removed from v2"
         refused: list[str] = []
         refusing_first_record(reg, refused, lambda event: event.get("action") == "service_gone")
-        real_patch = isvcs.patch
-
-        def patch(name, body):
-            out = real_patch(name, body)
-            if body["spec"]["predictor"].get("canaryTrafficPercent") == 0:
-                del kube.objects[(NS, ISVC)]
-            return out
-
-        isvcs.patch = patch
+        _deleted_at_pin_back(kube, isvcs)  # kubectl delete isvc right after the pin-back
         with pytest.raises(RegistryError, match="its canary pinned to 0 %"):
             _attempt(reg, isvcs, cfg)
         monkeypatch.setenv(release.RETRY_INDEX_ENV, "1")

@@ -23,6 +23,7 @@ import pytest
 from ctloop.errors import RegistryError
 from ctloop.serving import release
 from tests.doubles.kube_api import KubeApiDouble
+from tests.serving.test_r60_cluster import _deleted_at_pin_back
 from tests.serving.test_r60_fixcl import _attempt, _v2_canary_deleted
 from tests.serving.test_rollout_components import ISVC, NS, kube, registered
 
@@ -280,15 +281,7 @@ def test_canarys_outcome_of_a_service_deleted_while_the_rollback_ran_says_so(mon
         kube.objects[(NS, ISVC)] = saved  # there when the rollback reads it
         reg.drop_challenger = lambda m, v, rolled_back_before=None: "removed from v2"
         reg.audit_log = lambda m, max_results=200: list(records)
-        real_patch = isvcs.patch
-
-        def patch(name, body):  # kubectl delete isvc right after the rollback's pin-back
-            out = real_patch(name, body)
-            if body["spec"]["predictor"].get("canaryTrafficPercent") == 0:
-                del kube.objects[(NS, ISVC)]
-            return out
-
-        isvcs.patch = patch
+        _deleted_at_pin_back(kube, isvcs)  # kubectl delete isvc right after the pin-back
         deployed = SimpleNamespace(action="canary", latest_revision="r2", previous_revision="r1")
         monkeypatch.setattr(release, "deploy", lambda *a, **k: (deployed, "gs://models/v2"))
         monkeypatch.setattr(release, "analyze", lambda *a, **k: SimpleNamespace(decision="rollback",
