@@ -31,6 +31,7 @@ refused by itself if its rows are). A leak in the rows since the start (``target
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -184,7 +185,14 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     outside = np.ones(len(frame), dtype=bool)
     outside[since_rows[cut:]] = False  # the whole window but the check
     try:
-        candidate, whole = fit(part), fit(_reweigh(frame.iloc[np.flatnonzero(outside)], half, time_column))
+        # trial fits: their notes (a column with a different value in every row of the rows since the start, each
+        # country once in a year) are of models that may never serve; the candidate's are said when it is kept
+        with warnings.catch_warnings(record=True) as trial_notes:
+            warnings.simplefilter("always")
+            candidate = fit(part)
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            whole = fit(_reweigh(frame.iloc[np.flatnonzero(outside)], half, time_column))
         decision = eval_core.run(candidate.model, check.drop(columns=[time_column]), gate, target=target,
                                  task=training.task, champion=whole.model)
     # the comparison failed: the usual model (which may fail too); a refusal of the rows since the
@@ -209,6 +217,8 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     numbers = (f"since {choice.candidate} vs the whole window on the newest {len(check)} rows since: {choice.metric} "
                f"delta {_signed(choice.delta)}, ci_low {_signed(choice.ci_low)}")
     if choice.kept:
+        for note in trial_notes:
+            warnings.warn(note.message, stacklevel=2)
         choice.note = (f"trained on the {len(part)} rows since the change, gated on the newest {len(check)} "
                        f"({numbers})")
         return candidate, part, check, choice
