@@ -1039,6 +1039,11 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
                         + f": challenger {comp['challenger']:.4f}, champion {comp['champion']:.4f}; each model's "
                         f"{primary} above is over its own classes)")
         ok &= not worse
+        if (not compared and M.lower_is_better(primary) and math.isfinite(comp["delta"]) and comp["delta"] != 0):
+            # the delta is the challenger's gain (paired_bootstrap), so an error's reads the champion's minus the
+            # challenger's: "rmse delta -16.0590" read as an error 16 lower next to "confidently worse"
+            compared = (f" (challenger {comp['challenger']:.4f}, champion {comp['champion']:.4f}: a lower {primary} "
+                        f"is better, the delta is the champion's minus the challenger's)")
         if neither.rows:
             names = " or ".join(repr(c) for c in neither.classes[:5]) + (" ..." if len(neither.classes) > 5 else "")
             reasons.append(f"{neither.rows} holdout row{'s' if neither.rows > 1 else ''} labelled {names}, "
