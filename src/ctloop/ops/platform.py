@@ -730,11 +730,23 @@ def sa_token_path() -> str:
 
 def install_namespace(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) -> str:
     """The namespace KFP is installed in, where ``kfp.Client`` finds it without a host: ``given`` (ctloop.yaml's
-    ``kfp.install_namespace``, ``ctloop doctor --kfp-namespace``: ``given_name`` names it), else
+    ``kfp.install_namespace``, a KFP command's ``--kfp-namespace``: ``given_name`` names it), else
     :data:`TASK_INSTALL_NAMESPACE_ENV` (a task's from ctloop-settings, which wins over a ``KFP_INSTALL_NAMESPACE`` a
     PodDefault set as ``CTLOOP_KFP_CA_FILE`` wins over ``KFP_CA_FILE``, :func:`task_platform`), else
     :data:`INSTALL_NAMESPACE_ENV`, else :data:`INSTALL_NAMESPACE`; a ConfigError (one line naming the setting and
     the value) when it is no namespace's name."""
+    return install_namespace_source(given, given_name)[0]
+
+
+#: what :func:`install_namespace_source` says of the default (no setting, no variable)
+INSTALL_NAMESPACE_DEFAULT = "the default"
+
+
+def install_namespace_source(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) -> tuple[str, str]:
+    """``(namespace, where it came from)`` of :func:`install_namespace`: ``given_name`` (``--kfp-namespace``,
+    ``kfp.install_namespace``), :data:`TASK_INSTALL_NAMESPACE_ENV`, :data:`INSTALL_NAMESPACE_ENV` (this process's
+    environment: a Kubeflow PodDefault of a notebook may have set it) or :data:`INSTALL_NAMESPACE_DEFAULT`; a
+    ConfigError (one line naming the setting and the value) when it is no namespace's name."""
     from ctloop.config import k8s_namespace
 
     name = next((n for n in (TASK_INSTALL_NAMESPACE_ENV, INSTALL_NAMESPACE_ENV) if os.environ.get(n)), "")
@@ -742,11 +754,11 @@ def install_namespace(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) 
     if given:
         name, value = given_name, given
     if not value:
-        return INSTALL_NAMESPACE
+        return INSTALL_NAMESPACE, INSTALL_NAMESPACE_DEFAULT
     if problem := k8s_namespace(value):
         raise ConfigError(f"{name} {one_line(value)[:80]!r}: {problem} (the namespace KFP is "
                           f"installed in; unset: {INSTALL_NAMESPACE})")
-    return value
+    return value, name
 
 
 #: kfp 2.17.0 ``kfp/client/auth.py`` ``get_gcp_access_token``: what it logs (then the error) when google-auth failed
@@ -1531,11 +1543,11 @@ def explain_status(
 
 def _install_settings(auth: KfpAuth) -> str:
     """The other settings of where KFP is installed, for a fix that names the one in use (:func:`install_namespace`:
-    a setting wins over the variable). The spec's key is read by the commands that take ``-f`` only (``ctloop runs``,
-    ``upload``, ``schedule``, ``trigger`` read the variable)."""
+    a setting wins over the variable): ``--kfp-namespace`` of every KFP command (round 61), the spec's key of the
+    commands that take ``-f`` (``ctloop apply``, ``ctloop doctor``)."""
     if auth.install_name:
         return ""
-    return f"; or {INSTALL_NAMESPACE_KEY} (ctloop apply -f, ctloop doctor -f), ctloop doctor --kfp-namespace"
+    return f"; or --kfp-namespace, {INSTALL_NAMESPACE_KEY} with -f"
 
 
 def shown_install_namespace(given: str = "") -> str:
@@ -1707,7 +1719,7 @@ def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth |
         used = auth or KfpAuth("")
         setting = (f"{used.install_name} to that namespace" if used.install_name else
                    f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: ctloop-settings' {INSTALL_NAMESPACE_ENV}; "
-                   f"for ctloop apply -f: {INSTALL_NAMESPACE_KEY})")
+                   f"for a ctloop command: --kfp-namespace, {INSTALL_NAMESPACE_KEY} with -f)")
         return (f"cannot reach KFP at {url}: {_cut(str(reason))} — fix: KFP is looked for in namespace "
                 f"{in_cluster.group(1)}: if it is installed elsewhere (kubectl get svc -A -l app=ml-pipeline), set "
                 f"{setting}, or give --host (kfp_host) the KFP URL")
@@ -2480,7 +2492,7 @@ class Platform:
         context: That kubeconfig's context (default: its current one).
         ca_name: Where ``ca_file`` came from, for messages (default ``--ca-file``).
         install_namespace: Where KFP is installed, found without a host (ctloop.yaml's ``kfp.install_namespace``,
-            ``ctloop doctor --kfp-namespace``; empty: ``KFP_INSTALL_NAMESPACE``, else ``kubeflow``).
+            a KFP command's ``--kfp-namespace``; empty: ``KFP_INSTALL_NAMESPACE``, else ``kubeflow``).
         install_name: The setting ``install_namespace`` came from, for messages.
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
@@ -3771,6 +3783,8 @@ __all__ = [
     "kfp_inputs",
     "kfp_in_cluster",
     "install_namespace",
+    "install_namespace_source",
+    "INSTALL_NAMESPACE_DEFAULT",
     "shown_install_namespace",
     "task_platform",
     "TASK_CA_FILE_ENV",
