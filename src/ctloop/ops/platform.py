@@ -3529,7 +3529,7 @@ class Platform:
             runs = list(self._keyed_runs(experiment_id, key))
         except PlatformError as exc:
             self.warn(f"run {run_id} started; whether another run of idempotency key {key} started at the same "
-                      f"moment is unknown: {one_line(str(exc))[:200]}")
+                      f"moment is unknown: {_cut(str(exc))}")
             return run_id
         if not any(str(r.run_id) != run_id for r in runs) or not any(str(r.run_id) == run_id for r in runs):
             return run_id
@@ -3547,7 +3547,7 @@ class Platform:
                     stopped.append(str(r.run_id))
                 except PlatformError as exc:
                     if getattr(exc.__cause__, "status", None) not in (400, 404):  # 400/404: it ended or went
-                        failed.append(f"{r.run_id} ({one_line(str(exc))[:120]})")
+                        failed.append(f"{r.run_id} ({_cut(str(exc), 120)})")
             self.warn(f"KFP has run(s) {others} of idempotency key {key} too, started by a trigger at the same "
                       f"moment: run {run_id} is the key's"
                       + (f"; terminated {', '.join(stopped)}" if stopped else "")
@@ -3566,7 +3566,7 @@ class Platform:
                           f"moment started run {first.run_id}, the key's run")
                 return str(first.run_id)
             self.warn(f"run {run_id} duplicates run {first.run_id} of idempotency key {key} (started by a trigger "
-                      f"at the same moment) and could not be terminated: {one_line(str(exc))[:200]} — "
+                      f"at the same moment) and could not be terminated: {_cut(str(exc))} — "
                       f"terminate run {run_id} in the KFP UI")
             return str(first.run_id)
         self.warn(f"run {run_id} terminated: a trigger with idempotency key {key} at the same moment started run "
