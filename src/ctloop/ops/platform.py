@@ -1424,6 +1424,8 @@ def explain_status(
             + (f"after {wait} s (Retry-After)" if wait.isdigit() else "in a minute")
             + "; if it lasts, raise the rate limit of the gateway in front of KFP for this client"
         )
+    if status in (401, 403) and (proxied := re.search(_KUBE_PROXY, url)) and _kube_status(body):
+        return _kube_proxy_refused(status, said, url, proxied.group(1))
     if status == 401:
         audiences = re.search(r'token audiences (\[[^\]]*\]) is invalid for the target audiences \["?([^"\]]*)',
                               _body_text(body).replace('\\"', '"'))
@@ -1513,7 +1515,7 @@ def explain_status(
             f"contributor of the profile, e.g. the token of its default-editor: {TOKEN_RECIPE}; "
             "and --namespace <profile>)"
         )
-    if status == 404 and (proxied := re.search(r"/api/v1/namespaces/([^/]+)/services/ml-pipeline:http/proxy", url)):
+    if status == 404 and (proxied := re.search(_KUBE_PROXY, url)):
         # kfp's route through the kubeconfig's API server (kfp 2.17.0 client.py _KUBE_PROXY_PATH): no ml-pipeline
         # Service in that namespace (the API server answers its Status 'services "ml-pipeline" not found')
         return (
@@ -1539,6 +1541,35 @@ def explain_status(
             )
         )
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
+
+
+#: kfp 2.17.0 ``client.py`` ``_KUBE_PROXY_PATH``: KFP through the kubeconfig's API server, in namespace group(1)
+_KUBE_PROXY = r"/api/v1/namespaces/([^/]+)/services/ml-pipeline:http/proxy"
+
+
+def _kube_status(body: Any) -> bool:
+    """Whether ``body`` is the Kubernetes API server's own answer (a ``v1`` ``Status``: k8s.io/apiserver
+    ``pkg/endpoints/handlers/responsewriters/errors.go``, its authentication filter's ``Unauthorized``), not one
+    the KFP API server sent through the proxy (grpc-gateway's ``{"code", "message"}``)."""
+    try:
+        data = json.loads(_body_text(body))
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == "Status" and data.get("apiVersion") == "v1"
+
+
+def _kube_proxy_refused(status: int, said: str, url: str, namespace: str) -> str:
+    """The line for the kubeconfig's API server refusing kfp's proxy route (round 61): its credentials (401) or its
+    user's RBAC on ``services/proxy`` (403). A token for KFP is no fix here (without a host ctloop refuses one,
+    :func:`refuse_token_via_kubeconfig`: the kubeconfig's user would replace it)."""
+    other = "or give --host the KFP URL (with a token for KFP)"
+    if status == 401:
+        return (f"the kubeconfig's API server refused its credentials on the way to KFP at {url}: HTTP 401{said} — "
+                "fix: renew the kubeconfig's credentials (kubectl version --output=yaml answers once they work; an "
+                f"expired OIDC or cloud login: log in again), check the kubeconfig context, {other}")
+    return (f"the kubeconfig's user may not reach KFP through the API server at {url}: HTTP 403{said} — fix: "
+            f"grant it services/proxy in namespace {namespace}, get for reads and create for writes (kubectl auth "
+            f"can-i create services/proxy -n {namespace}), check the kubeconfig context, {other}")
 
 
 def _install_settings(auth: KfpAuth) -> str:
