@@ -73,14 +73,16 @@ def test_doctor_finds_kfp_through_the_kubeconfig_it_was_given(two_clusters):
     """``ctloop doctor --kubeconfig X``: the KFP line went through the default kubeconfig's cluster."""
     a, b, named, check = _kfp_check(two_clusters, namespace="team-a")
     assert check.status == doctor.OK, check.line()
-    assert check.detail == f"{b.url}/ (backend 2.17.0, multi-user, namespace team-a; via kubeconfig {named})", check.line()
+    assert check.detail == (f"{b.url}/ (backend 2.17.0, multi-user, namespace team-a; via kubeconfig {named}"
+                            "; KFP installed in kubeflow: the default)"), check.line()  # round 61: where and why
     assert b.calls and not a.calls
 
 
 def test_doctor_finds_kfp_through_the_context_it_was_given(two_clusters):
     a, b, named, check = _kfp_check(two_clusters, context="a")
     assert check.status == doctor.OK, check.line()
-    assert check.detail == f"{a.url}/ (backend 2.17.0, single-user; via kubeconfig {named}, context a)", check.line()
+    assert check.detail == (f"{a.url}/ (backend 2.17.0, single-user; via kubeconfig {named}, context a"
+                            "; KFP installed in kubeflow: the default)"), check.line()
     assert a.calls and not b.calls
 
 
@@ -275,9 +277,10 @@ def test_doctor_names_what_kfps_google_route_sent(google_routes, monkeypatch):
         check = doctor.Doctor(doctor.DoctorOptions(host=double.url)).check_kfp()
         google_routes["token"] = None
         bare = doctor.Doctor(doctor.DoctorOptions(host=double.url)).check_kfp()
-    assert check.detail.endswith("; auth: the Google access token kfp got from the Application Default Credentials)")
+    assert check.detail.endswith("; auth: the Google access token kfp got from the Application Default Credentials"
+                                 "; KFP installed in kubeflow: the default)")
     assert bare.detail.endswith("; auth: no token: kfp found no Google credentials for the googleusercontent.com "
-                                "host)"), bare.line()
+                                "host; KFP installed in kubeflow: the default)"), bare.line()
 
 
 def _refusal(platform: Platform) -> str:

@@ -128,7 +128,10 @@ FLAGS: list[tuple[str, str, str]] = [
     ("drift", "--max-categories", "count"), ("drift", "--batch-rows", "count"), ("drift", "--min-rows", "count"), ("drift", "--report-sample-size", "count0"),
     ("drift", "--seed", "count0"), ("drift", "--output", "output"),
     ("doctor", "-f", "spec"), ("doctor", "--host", "url"), ("doctor", "--timeout", "seconds"),
-    ("doctor", "--namespace", "k8s"), ("doctor", "--kfp-namespace", "k8s"), ("doctor", "--token-file", "pathform"), ("doctor", "--prometheus-url", "url"),
+    ("doctor", "--namespace", "k8s"), ("doctor", "--kfp-namespace", "k8s"),
+    # every KFP command's --kfp-namespace (round 61), the one of ctloop.cli.ops.add_kfp_options
+    ("upload", "--kfp-namespace", "k8s"), ("schedule", "--kfp-namespace", "k8s"), ("apply", "--kfp-namespace", "k8s"),
+    ("trigger", "--kfp-namespace", "k8s"), ("runs", "--kfp-namespace", "k8s"), ("approve", "--kfp-namespace", "k8s"), ("doctor", "--token-file", "pathform"), ("doctor", "--prometheus-url", "url"),
     ("doctor", "--pushgateway-url", "url"),
     ("doctor", "--tracking-uri", "tracking"), ("doctor", "--kubeconfig", "pathform"),
     ("upload", "--timeout", "seconds"), ("upload", "--host", "url"), ("upload", "--token-file", "spec"),

@@ -91,10 +91,10 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
 
 
 def _platform(args: argparse.Namespace):
-    from ctloop.ops.platform import Platform
+    """The KFP client of the rollout run, as the other KFP commands make it (``--kfp-namespace`` too)."""
+    from ctloop.cli.ops import _platform
 
-    return Platform(host=args.host or "", token=args.token or "", namespace=args.namespace or "",
-                    token_file=args.token_file or "", ca_file=args.ca_file or "", timeout=args.timeout)
+    return _platform(args)
 
 
 def _prechecked(args: argparse.Namespace, platform=None) -> tuple:

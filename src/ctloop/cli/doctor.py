@@ -19,6 +19,7 @@ EXAMPLES = """examples:
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    from ctloop.cli.ops import KFP_NAMESPACE_FLAG
     from ctloop.ops import doctor
 
     targets = [doctor.parse_isvc(x) for x in args.isvc or []]
@@ -38,7 +39,7 @@ def _doctor(args: argparse.Namespace) -> int:
         kubeconfig=args.kubeconfig,
         context=args.context,
         kfp_namespace=args.kfp_namespace,
-        kfp_namespace_name="--kfp-namespace" if args.kfp_namespace else "",
+        kfp_namespace_name=KFP_NAMESPACE_FLAG if args.kfp_namespace else "",
         kserve_namespaces=tuple(args.kserve_namespace or ()),
         timeout=args.timeout,
     )
@@ -100,14 +101,13 @@ def register(subparsers) -> None:
     )
     from ctloop.cli.argtypes import (
         http_url,
-        k8s_namespace,
         optional_location,
         text_file,
         tracking_uri,
     )
 
     p.add_argument("-f", "--file", default="", type=optional_location, help="ctloop.yaml: KFP, InferenceServices, URIs")
-    add_kfp_options(p)
+    add_kfp_options(p, also=", its Argo ConfigMap and, on standalone KFP, its tasks")
     p.set_defaults(timeout=5.0)  # a doctor answers quickly: 5 s per call unless --timeout
     # "" or no value: taken from the spec, the environment or the cluster's settings
     many = {"action": "append"}
@@ -126,9 +126,6 @@ def register(subparsers) -> None:
         ("--tracking-uri", {**text, "type": tracking_uri}, "MLflow URI (default: $MLFLOW_TRACKING_URI or the settings)"),
         ("--kubeconfig", {**text, "type": text_file}, "default: $KUBECONFIG or ~/.kube/config"),
         ("--context", text, "kubeconfig context (default: the current one)"),
-        ("--kfp-namespace", {**text, "type": k8s_namespace}, "the namespace KFP is installed in: where it is found "
-         "without --host, its Argo ConfigMap and, on standalone KFP, its tasks (default: kfp.install_namespace, "
-         "$KFP_INSTALL_NAMESPACE, else kubeflow); not the profile (--namespace)"),
         ("--kserve-namespace", {**many, "metavar": "NS"},
          "where kserve-controller-manager runs (default: rollout.kserve_namespace or $CTLOOP_KSERVE_NAMESPACE, "
          "else kserve, then kubeflow)"),

@@ -34,9 +34,28 @@ def approves_by_hand(model) -> bool:
     return bool(rollout and rollout.approval == "required" and rollout.inference_service)
 
 
+KFP_NAMESPACE_FLAG = "--kfp-namespace"
+
+
+def install_setting(args: argparse.Namespace, spec_value: str = "") -> tuple[str, str]:
+    """``(namespace, the setting it came from)`` of where KFP is installed, as every KFP command takes it:
+    ``--kfp-namespace`` (:func:`add_kfp_options`), else ctloop.yaml's ``kfp.install_namespace`` (``spec_value``:
+    ``apply``, ``doctor -f``), else ``("", kfp.install_namespace)``: :func:`ctloop.ops.platform.install_namespace`
+    reads the environment, else its default."""
+    from ctloop.ops.platform import INSTALL_NAMESPACE_KEY
+
+    given = getattr(args, "kfp_namespace", "") or ""
+    if given:
+        return given, KFP_NAMESPACE_FLAG
+    return spec_value or "", INSTALL_NAMESPACE_KEY
+
+
 def _platform(args: argparse.Namespace, host: str = "", namespace: str = "", install_namespace: str = ""):
+    """The :class:`~ctloop.ops.platform.Platform` of a KFP command (``install_namespace``: the spec's
+    ``kfp.install_namespace``, which ``--kfp-namespace`` wins over)."""
     from ctloop.ops.platform import Platform
 
+    install, install_name = install_setting(args, install_namespace)
     return Platform(
         host=args.host or host,
         token=args.token or "",
@@ -45,7 +64,8 @@ def _platform(args: argparse.Namespace, host: str = "", namespace: str = "", ins
         ca_file=args.ca_file or "",
         timeout=args.timeout,
         allow_old_backend=getattr(args, "allow_old_backend", False),
-        install_namespace=install_namespace,  # ctloop.yaml's kfp.install_namespace
+        install_namespace=install,
+        install_name=install_name,
     )
 
 
@@ -753,8 +773,19 @@ def _not_a_number(constant: str):
     raise json.JSONDecodeError(f"{constant} is not a JSON number", constant, 0)
 
 
-def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> None:
-    """How to reach and authenticate to the KFP API (also used by ``ctloop doctor``)."""
+def kfp_namespace_help(also: str = "") -> str:
+    """The help of ``--kfp-namespace``, its default said as :func:`ctloop.ops.platform.install_namespace` takes it
+    (``also``: what else the command uses it for)."""
+    from ctloop.ops.platform import INSTALL_NAMESPACE, INSTALL_NAMESPACE_ENV, INSTALL_NAMESPACE_KEY
+
+    return (f"the namespace KFP is installed in, where it is found without --host (the kubeconfig's API-server "
+            f"proxy; in a pod the ml-pipeline service){also} (default: {INSTALL_NAMESPACE_KEY} with -f, "
+            f"${INSTALL_NAMESPACE_ENV}, else {INSTALL_NAMESPACE}); not the profile (--namespace)")
+
+
+def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True, also: str = "") -> None:
+    """How to reach and authenticate to the KFP API, and where KFP is installed (``--kfp-namespace``: every KFP
+    command, ``ctloop doctor`` too; ``also``: what else the command uses that for, in its help)."""
     from ctloop.cli.argtypes import k8s_namespace, kfp_host, seconds, text_file
 
     p.add_argument(
@@ -794,6 +825,7 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True) -> No
             "--namespace", default="", type=k8s_namespace,
             help="KFP namespace: the profile, on multi-user Kubeflow",
         )
+    p.add_argument(KFP_NAMESPACE_FLAG, default="", type=k8s_namespace, metavar="NS", help=kfp_namespace_help(also))
     p.add_argument(
         "--timeout",
         type=seconds,

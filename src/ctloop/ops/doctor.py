@@ -930,7 +930,32 @@ class Doctor:
         how += f"; TLS CA: {self.platform.auth.ca_source}" if tls else ""
         ns = f", namespace {self.platform.namespace}" if self.platform.namespace else ""
         desc = backend.describe() if backend else "backend unknown"
-        return Check("KFP API", OK, f"{url} ({desc}{ns}{how})")
+        return Check("KFP API", OK, f"{url} ({desc}{ns}{how}; {self.install_said()})")
+
+    def install_said(self) -> str:
+        """Where KFP is installed and which setting said so (:func:`ctloop.ops.platform.install_namespace_source`),
+        for the KFP API line: a namespace a Kubeflow PodDefault put in this process's environment
+        (``KFP_INSTALL_NAMESPACE`` in a notebook) is otherwise invisible. Doctor reads that environment only: it
+        cannot tell which PodDefaults of the profile select a pod it does not run in."""
+        from ctloop.ops.platform import (
+            INSTALL_NAMESPACE_DEFAULT,
+            INSTALL_NAMESPACE_ENV,
+            TASK_INSTALL_NAMESPACE_ENV,
+            install_namespace_source,
+        )
+
+        value, source = install_namespace_source(self.opts.kfp_namespace, self.opts.kfp_namespace_setting)
+        if source == INSTALL_NAMESPACE_DEFAULT:
+            said = "the default"
+        elif source == INSTALL_NAMESPACE_ENV:
+            said = f"{INSTALL_NAMESPACE_ENV} of this environment, e.g. a Kubeflow PodDefault's"
+        elif source == INSTALL_NAMESPACE_KEY:
+            said = f"{INSTALL_NAMESPACE_KEY} of -f"
+        elif source == TASK_INSTALL_NAMESPACE_ENV:
+            said = f"{TASK_INSTALL_NAMESPACE_ENV} of this environment, ctloop-settings' in a KFP task"
+        else:
+            said = source
+        return f"KFP installed in {value}: {said}"
 
     def check_backend(self) -> Check:
         from ctloop.ops.platform import MIN_BACKEND

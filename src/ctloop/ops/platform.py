@@ -730,11 +730,23 @@ def sa_token_path() -> str:
 
 def install_namespace(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) -> str:
     """The namespace KFP is installed in, where ``kfp.Client`` finds it without a host: ``given`` (ctloop.yaml's
-    ``kfp.install_namespace``, ``ctloop doctor --kfp-namespace``: ``given_name`` names it), else
+    ``kfp.install_namespace``, a KFP command's ``--kfp-namespace``: ``given_name`` names it), else
     :data:`TASK_INSTALL_NAMESPACE_ENV` (a task's from ctloop-settings, which wins over a ``KFP_INSTALL_NAMESPACE`` a
     PodDefault set as ``CTLOOP_KFP_CA_FILE`` wins over ``KFP_CA_FILE``, :func:`task_platform`), else
     :data:`INSTALL_NAMESPACE_ENV`, else :data:`INSTALL_NAMESPACE`; a ConfigError (one line naming the setting and
     the value) when it is no namespace's name."""
+    return install_namespace_source(given, given_name)[0]
+
+
+#: what :func:`install_namespace_source` says of the default (no setting, no variable)
+INSTALL_NAMESPACE_DEFAULT = "the default"
+
+
+def install_namespace_source(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) -> tuple[str, str]:
+    """``(namespace, where it came from)`` of :func:`install_namespace`: ``given_name`` (``--kfp-namespace``,
+    ``kfp.install_namespace``), :data:`TASK_INSTALL_NAMESPACE_ENV`, :data:`INSTALL_NAMESPACE_ENV` (this process's
+    environment: a Kubeflow PodDefault of a notebook may have set it) or :data:`INSTALL_NAMESPACE_DEFAULT`; a
+    ConfigError (one line naming the setting and the value) when it is no namespace's name."""
     from ctloop.config import k8s_namespace
 
     name = next((n for n in (TASK_INSTALL_NAMESPACE_ENV, INSTALL_NAMESPACE_ENV) if os.environ.get(n)), "")
@@ -742,11 +754,11 @@ def install_namespace(given: str = "", given_name: str = INSTALL_NAMESPACE_KEY) 
     if given:
         name, value = given_name, given
     if not value:
-        return INSTALL_NAMESPACE
+        return INSTALL_NAMESPACE, INSTALL_NAMESPACE_DEFAULT
     if problem := k8s_namespace(value):
         raise ConfigError(f"{name} {one_line(value)[:80]!r}: {problem} (the namespace KFP is "
                           f"installed in; unset: {INSTALL_NAMESPACE})")
-    return value
+    return value, name
 
 
 #: kfp 2.17.0 ``kfp/client/auth.py`` ``get_gcp_access_token``: what it logs (then the error) when google-auth failed
@@ -1412,6 +1424,8 @@ def explain_status(
             + (f"after {wait} s (Retry-After)" if wait.isdigit() else "in a minute")
             + "; if it lasts, raise the rate limit of the gateway in front of KFP for this client"
         )
+    if status in (401, 403) and (proxied := re.search(_KUBE_PROXY, url)) and _kube_status(body):
+        return _kube_proxy_refused(status, said, url, proxied.group(1))
     if status == 401:
         audiences = re.search(r'token audiences (\[[^\]]*\]) is invalid for the target audiences \["?([^"\]]*)',
                               _body_text(body).replace('\\"', '"'))
@@ -1501,7 +1515,7 @@ def explain_status(
             f"contributor of the profile, e.g. the token of its default-editor: {TOKEN_RECIPE}; "
             "and --namespace <profile>)"
         )
-    if status == 404 and (proxied := re.search(r"/api/v1/namespaces/([^/]+)/services/ml-pipeline:http/proxy", url)):
+    if status == 404 and (proxied := re.search(_KUBE_PROXY, url)):
         # kfp's route through the kubeconfig's API server (kfp 2.17.0 client.py _KUBE_PROXY_PATH): no ml-pipeline
         # Service in that namespace (the API server answers its Status 'services "ml-pipeline" not found')
         return (
@@ -1529,13 +1543,42 @@ def explain_status(
     return f"KFP at {url} answered HTTP {status}{said} — fix: check --host and the credentials"
 
 
+#: kfp 2.17.0 ``client.py`` ``_KUBE_PROXY_PATH``: KFP through the kubeconfig's API server, in namespace group(1)
+_KUBE_PROXY = r"/api/v1/namespaces/([^/]+)/services/ml-pipeline:http/proxy"
+
+
+def _kube_status(body: Any) -> bool:
+    """Whether ``body`` is the Kubernetes API server's own answer (a ``v1`` ``Status``: k8s.io/apiserver
+    ``pkg/endpoints/handlers/responsewriters/errors.go``, its authentication filter's ``Unauthorized``), not one
+    the KFP API server sent through the proxy (grpc-gateway's ``{"code", "message"}``)."""
+    try:
+        data = json.loads(_body_text(body))
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == "Status" and data.get("apiVersion") == "v1"
+
+
+def _kube_proxy_refused(status: int, said: str, url: str, namespace: str) -> str:
+    """The line for the kubeconfig's API server refusing kfp's proxy route (round 61): its credentials (401) or its
+    user's RBAC on ``services/proxy`` (403). A token for KFP is no fix here (without a host ctloop refuses one,
+    :func:`refuse_token_via_kubeconfig`: the kubeconfig's user would replace it)."""
+    other = "or give --host the KFP URL (with a token for KFP)"
+    if status == 401:
+        return (f"the kubeconfig's API server refused its credentials on the way to KFP at {url}: HTTP 401{said} — "
+                "fix: renew the kubeconfig's credentials (kubectl version --output=yaml answers once they work; an "
+                f"expired OIDC or cloud login: log in again), check the kubeconfig context, {other}")
+    return (f"the kubeconfig's user may not reach KFP through the API server at {url}: HTTP 403{said} — fix: "
+            f"grant it services/proxy in namespace {namespace}, get for reads and create for writes (kubectl auth "
+            f"can-i create services/proxy -n {namespace}), check the kubeconfig context, {other}")
+
+
 def _install_settings(auth: KfpAuth) -> str:
     """The other settings of where KFP is installed, for a fix that names the one in use (:func:`install_namespace`:
-    a setting wins over the variable). The spec's key is read by the commands that take ``-f`` only (``ctloop runs``,
-    ``upload``, ``schedule``, ``trigger`` read the variable)."""
+    a setting wins over the variable): ``--kfp-namespace`` of every KFP command (round 61), the spec's key of the
+    commands that take ``-f`` (``ctloop apply``, ``ctloop doctor``)."""
     if auth.install_name:
         return ""
-    return f"; or {INSTALL_NAMESPACE_KEY} (ctloop apply -f, ctloop doctor -f), ctloop doctor --kfp-namespace"
+    return f"; or --kfp-namespace, {INSTALL_NAMESPACE_KEY} with -f"
 
 
 def shown_install_namespace(given: str = "") -> str:
@@ -1707,7 +1750,7 @@ def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth |
         used = auth or KfpAuth("")
         setting = (f"{used.install_name} to that namespace" if used.install_name else
                    f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: ctloop-settings' {INSTALL_NAMESPACE_ENV}; "
-                   f"for ctloop apply -f: {INSTALL_NAMESPACE_KEY})")
+                   f"for a ctloop command: --kfp-namespace, {INSTALL_NAMESPACE_KEY} with -f)")
         return (f"cannot reach KFP at {url}: {_cut(str(reason))} — fix: KFP is looked for in namespace "
                 f"{in_cluster.group(1)}: if it is installed elsewhere (kubectl get svc -A -l app=ml-pipeline), set "
                 f"{setting}, or give --host (kfp_host) the KFP URL")
@@ -2480,7 +2523,7 @@ class Platform:
         context: That kubeconfig's context (default: its current one).
         ca_name: Where ``ca_file`` came from, for messages (default ``--ca-file``).
         install_namespace: Where KFP is installed, found without a host (ctloop.yaml's ``kfp.install_namespace``,
-            ``ctloop doctor --kfp-namespace``; empty: ``KFP_INSTALL_NAMESPACE``, else ``kubeflow``).
+            a KFP command's ``--kfp-namespace``; empty: ``KFP_INSTALL_NAMESPACE``, else ``kubeflow``).
         install_name: The setting ``install_namespace`` came from, for messages.
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
@@ -3517,7 +3560,7 @@ class Platform:
             runs = list(self._keyed_runs(experiment_id, key))
         except PlatformError as exc:
             self.warn(f"run {run_id} started; whether another run of idempotency key {key} started at the same "
-                      f"moment is unknown: {one_line(str(exc))[:200]}")
+                      f"moment is unknown: {_cut(str(exc))}")
             return run_id
         if not any(str(r.run_id) != run_id for r in runs) or not any(str(r.run_id) == run_id for r in runs):
             return run_id
@@ -3535,7 +3578,7 @@ class Platform:
                     stopped.append(str(r.run_id))
                 except PlatformError as exc:
                     if getattr(exc.__cause__, "status", None) not in (400, 404):  # 400/404: it ended or went
-                        failed.append(f"{r.run_id} ({one_line(str(exc))[:120]})")
+                        failed.append(f"{r.run_id} ({_cut(str(exc), 120)})")
             self.warn(f"KFP has run(s) {others} of idempotency key {key} too, started by a trigger at the same "
                       f"moment: run {run_id} is the key's"
                       + (f"; terminated {', '.join(stopped)}" if stopped else "")
@@ -3554,7 +3597,7 @@ class Platform:
                           f"moment started run {first.run_id}, the key's run")
                 return str(first.run_id)
             self.warn(f"run {run_id} duplicates run {first.run_id} of idempotency key {key} (started by a trigger "
-                      f"at the same moment) and could not be terminated: {one_line(str(exc))[:200]} — "
+                      f"at the same moment) and could not be terminated: {_cut(str(exc))} — "
                       f"terminate run {run_id} in the KFP UI")
             return str(first.run_id)
         self.warn(f"run {run_id} terminated: a trigger with idempotency key {key} at the same moment started run "
@@ -3771,6 +3814,8 @@ __all__ = [
     "kfp_inputs",
     "kfp_in_cluster",
     "install_namespace",
+    "install_namespace_source",
+    "INSTALL_NAMESPACE_DEFAULT",
     "shown_install_namespace",
     "task_platform",
     "TASK_CA_FILE_ENV",
