@@ -150,10 +150,11 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
             return
         # KServe picks the runtime by the exact format label (v0.20.0 predictor_model.go
         # RuntimeSupportsModel, "mt:<name>"): that runtime would be handed a model.joblib it cannot load
-        raise ServingError(f"InferenceService {namespace}/{name} serves modelFormat {fmt}: ctloop's models are "
-                           f"scikit-learn pipelines (modelFormat {specs.MODEL_FORMAT}), which its runtime would "
-                           "not load; deploy to a new InferenceService (ctloop.serving.isvc.inference_service), or "
-                           f"recreate this one with modelFormat {specs.MODEL_FORMAT}")
+        raise specs.NotDrivable(f"InferenceService {namespace}/{name} serves modelFormat {fmt}: ctloop's models are "
+                                f"scikit-learn pipelines (modelFormat {specs.MODEL_FORMAT}), which its runtime would "
+                                "not load; deploy to a new InferenceService (ctloop.serving.isvc.inference_service), "
+                                f"or recreate this one with modelFormat {specs.MODEL_FORMAT}",
+                                found=f"predictor model: of modelFormat {fmt}")
     other = [k for k, v in predictor.items() if isinstance(v, (dict, list)) and k not in ("model", "annotations",
                                                                                           "labels", "logger")]
     shape = f"its predictor has {', '.join(sorted(other))} instead" if other else "it has none"
@@ -161,9 +162,12 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
         # KServe v0.20.0 ModelStorageSpec (storage.key/path); with a storageUri beside it the
         # controller fails every reconcile ("must provide only one of storageUri and storage.path")
         shape = "its model has storage (key, path) instead"
-    raise ServingError(f"InferenceService {namespace}/{name} has no spec.predictor.model.storageUri ({shape}): "
-                       "ctloop rolls out only predictors in the model: form (ctloop.serving.isvc.inference_service); "
-                       "deploy to a new InferenceService, or recreate this one with spec.predictor.model")
+    found = (f"predictor {', '.join(f'{k}:' for k in sorted(other))}" if other and not isinstance(model, dict)
+             else "predictor model: with storage" if "storage (key" in shape else f"predictor: {shape}")
+    raise specs.NotDrivable(f"InferenceService {namespace}/{name} has no spec.predictor.model.storageUri ({shape}): "
+                            "ctloop rolls out only predictors in the model: form "
+                            "(ctloop.serving.isvc.inference_service); deploy to a new InferenceService, or recreate "
+                            "this one with spec.predictor.model", found=found)
 
 
 def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
@@ -1292,6 +1296,8 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         _check_mode(isvcs, current)
         specs.check_reconciled(current)
+        if storage_uri:  # a model to compare with: a spec in another form names none (was: "changed outside")
+            _check_drivable(current, isvcs.namespace)
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
         now = f"names {have}" if have else "does not exist" if not current else "names no storageUri"
