@@ -56,6 +56,8 @@ from ctloop.serving.rollout import RolloutState
 from ctloop.sigterm import sigterm_raises
 
 FIRST_DEPLOYMENT = ("created", "unchanged")  # deploy actions with nothing to compare against
+# an analysis held for too little traffic to judge (analysis.quiet_window): its record's held_for, status' word
+INSUFFICIENT_EVIDENCE = "too little evidence"
 
 
 @dataclass
@@ -933,7 +935,11 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                                                           baseline=baseline,
                                                           max_failed_checks=cfg.max_failed_checks,
                                                           timeout_s=cfg.timeout_seconds, on_event=step_event)
-                decision = "promote" if passed else "rollback"
+                decision = "promote" if passed else "hold" if passed is None else "rollback"
+                if passed is None:  # too little evidence (a quiet night): the split kept, judged again next run
+                    reason = (f"{reason}; held: {INSUFFICIENT_EVIDENCE}, the canary keeps its share, neither "
+                              "promoted nor rolled back; the next rollout run of this version judges it again "
+                              "(rollout.rules.min_requests, rollout.quality_rules.min_rows)")
             except rollout.ChangedOutside as exc:
                 decision, reason, steps = ("hold", f"{exc}; left as it is, neither promoted nor rolled back",
                                            _judged(exc))
@@ -969,6 +975,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             # the revision and the spec's metadata.generation judged after the last step: promote_model
             # refuses a spec edited since (another revision, another generation)
             audit({"event": "analysis", "decision": result.decision, "reason": reason,
+                   **({"held_for": INSUFFICIENT_EVIDENCE} if INSUFFICIENT_EVIDENCE in reason
+                      and result.decision == "hold" else {}),
                    **({"canary_revision": canary_revision} if canary_revision else {}),
                    **({"generation": seen["generation"]}
                       if canary_revision and isinstance(seen.get("generation"), int) else {}),
@@ -1779,6 +1787,8 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
         decided = {"analysis": record.get("decision", "") or "?", "traffic_promote": "promoted (traffic 100 %)",
                    "promote": "champion", "promote_aborted": "promotion aborted",
                    "deploy_held": "deploy held"}.get(event, "")
+        if event == "analysis" and record.get("held_for") == INSUFFICIENT_EVIDENCE:
+            decided = f"hold ({INSUFFICIENT_EVIDENCE}: the canary keeps its share, judged again next run)"
         if event == "rollback":
             decided = ("rollback held" if record.get("action") == "held" else "rollback refused"
                        if record.get("action") == "refused" else f"rollback not applied: {SERVICE_GONE}"

@@ -1895,10 +1895,12 @@ def _metadata_changes(before: dict[str, dict[str, Any]], now: dict[str, dict[str
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
               timeout_s: float = 300.0, on_event=None, storage_uri: str = "",
               revision: str = "", judged: dict[str, Any] | None = None,
-              baseline: dict[str, Any] | None = None) -> tuple[bool, str, list[dict[str, Any]]]:
+              baseline: dict[str, Any] | None = None) -> tuple[bool | None, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
-    Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check. A step
+    Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check, or at the
+    first check with too little evidence to judge (its measurements' ``evidence: insufficient``,
+    ``analysis.quiet_window``): ``passed`` None then, the canary left at that step's share. A step
     at the percent of the one before is judged again without a traffic change.
     Before and after every check the spec must still be what this walk wrote (the canary's
     ``storage_uri``, the step's percent, no other revision than ``revision``, the canary judged),
@@ -1950,6 +1952,10 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
             exc.steps = steps
             raise
         steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
+        if not passed and measured.get("evidence") == "insufficient":
+            # too little traffic to judge (analysis.quiet_window, quality's min_rows): neither a pass nor a
+            # failed check — the walk stops where it is, the canary keeps this share, the caller holds
+            return None, f"canary at {percent} %: {why}", steps
         if not passed:
             failed += 1
             if failed >= max_failed_checks:
