@@ -351,7 +351,7 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
     except NotDrivable as exc:
         # refused by rollout.deploy's first read, before any write: nothing to roll back (was: a traceback, exit 1,
         # and for a Standard service naming this version "rolling back to v1 failed too")
-        raise not_drivable(exc, cfg) from exc
+        raise not_drivable(exc, cfg, serving=True) from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)
@@ -1116,7 +1116,7 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
             state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
                                     version=str(version), **last)
         except NotDrivable as exc:  # refused before any write: one line, exit 2 (was: a traceback, exit 1)
-            raise not_drivable(exc, cfg) from exc
+            raise not_drivable(exc, cfg, serving=True) from exc
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
                                                     **state.to_dict(), **_where(cfg)})
     try:
@@ -1338,14 +1338,17 @@ SERVICE_GONE_ACTION = "service_gone"
 TAG_ROLLOUT_GONE = "ctloop.rollout.gone"
 
 
-def not_drivable(exc: NotDrivable, cfg: RolloutConfig) -> ConfigError:
+def not_drivable(exc: NotDrivable, cfg: RolloutConfig, *, serving: bool = False) -> ConfigError:
     """The refusal of a rollout step (deploy, promote, rollback) whose InferenceService is in a form ctloop
     cannot drive (:class:`ctloop.serving.isvc.NotDrivable`): bad input, one line naming the service, its
     namespace, what was found and what to do, exit status 2 (``bad_input_exits``; by hand the ``ctloop``
-    command's); nothing written to the cluster."""
+    command's); nothing written to the cluster. ``serving``: a :class:`ServingBadInput`, which a caller
+    catching the ServingError it was (deploy's, promote's) still catches; a rollback's refusal is a plain
+    ConfigError, which :func:`_rollback_refused` records with the share and the command to run."""
     found = f" ({exc.found})" if exc.found else ""
-    return ConfigError(f"rollout.inference_service {cfg.namespace}/{cfg.inference_service} is in a form ctloop "
-                       f"cannot drive{found}: {one_line(str(exc))}; nothing written to the cluster")
+    line = (f"rollout.inference_service {cfg.namespace}/{cfg.inference_service} is in a form ctloop cannot "
+            f"drive{found}: {one_line(str(exc))}; nothing written to the cluster")
+    return ServingBadInput(line) if serving else ConfigError(line)
 
 
 class AuditUnreadable(RegistryError):
