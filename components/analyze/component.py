@@ -25,7 +25,10 @@ def analyze_canary(
     At every step (default 5 % → 25 % → 50 % → 100 %) the canary's share is set,
     ``interval_seconds`` pass, and the last ``rules.window`` of both revisions is judged: canary
     error rate, p99 latency and p99 against the stable revision's; too few requests or no data is a
-    failed check, never a pass. With ``inference_log_root`` each step also checks model quality on
+    failed check, never a pass — except a quiet window (fewer than ``rules.min_requests`` canary
+    requests while the stable's at the canary's share would make fewer too; or fewer logged rows than
+    ``quality_rules.min_rows``): too little evidence, the walk stops at that share and decides ``hold``
+    (audit ``held_for: too little evidence``), judged again by the next run. With ``inference_log_root`` each step also checks model quality on
     the traffic logged since the canary started (realized ROC AUC against the stable model's with
     labels, the PSI of predicted scores without). ``max_failed_checks`` failed checks decide
     ``rollback``. A ``blue-green`` release is judged at the 100 % it already has, once per step of
@@ -54,7 +57,8 @@ def analyze_canary(
         pipeline_run_id: KFP run id, recorded in the audit trail.
 
     Returns:
-        decision: ``promote``, ``rollback`` or ``hold`` (changed outside the rollout).
+        decision: ``promote``, ``rollback`` or ``hold`` (changed outside the rollout, or too little
+            evidence to judge).
         reason: Why, naming the failed rule and step.
     """
     from collections import namedtuple

@@ -26,7 +26,8 @@ def rollback_model(
     meanwhile): that model is neither pinned nor replaced — unless the failed model's revision
     still gets its traffic, which is pinned out — and the line says what was written.
     Refused for bad input (a ``to_version`` the registry does not have, a bad
-    ``CTLOOP_KSERVE_NAMESPACE`` where the service needs the cluster's default): one ``error:`` line,
+    ``CTLOOP_KSERVE_NAMESPACE`` where the service needs the cluster's default, a service re-created in a
+    form ctloop cannot drive: Standard mode, a ``sklearn:`` predictor): one ``error:`` line,
     exit status 2, the serving untouched, and the refusal recorded (the failed version tagged
     ``rollback_refused``, an audit ``rollback`` record with ``action: refused``).
     Not applied when the InferenceService does not exist and was deployed to (deleted since the

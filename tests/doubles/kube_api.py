@@ -230,6 +230,19 @@ def _implementations(new: dict) -> int:
     return found
 
 
+def _predictor_storage_uri(predictor: dict) -> str:
+    """The storageUri of the predictor's implementation (:data:`_IMPLEMENTATIONS`): ``model``'s, or a
+    framework spec's — KServe v0.20.0 ``predictor_sklearn.go`` ``SKLearnSpec`` embeds
+    ``PredictorExtensionSpec`` (``predictor.go``), whose ``storageUri`` the storage initializer
+    downloads as ``model``'s — so a service created in the per-framework form (``sklearn:``) gets a
+    revision serving it too. ``""`` for a custom container."""
+    for key in _IMPLEMENTATIONS:
+        spec = predictor.get(key)
+        if isinstance(spec, dict) and spec.get("storageUri"):
+            return str(spec["storageUri"])
+    return ""
+
+
 # KServe v0.20.0's defaulter on a predictor with no implementation: DefaultInferenceService ends with
 # setLocalModelLabel (inference_service_defaults.go ~210, ~506-508), whose
 # PredictorSpec.GetImplementation() is GetImplementations()[0] (predictor.go ~199-201), on an empty slice
@@ -722,7 +735,7 @@ class KubeApiDouble(InThreadServer):
             return
         obj, m = self.objects[key], self.meta[key]
         pred = obj["spec"]["predictor"]
-        uri = pred["model"]["storageUri"]
+        uri = _predictor_storage_uri(pred)
         if m.get("route_lag") and _route_spec(obj) != m.get("route_spec"):
             # lag_route(): the ksvc's traffic changed (canaryTrafficPercent, tag routing), so the Route
             # has a new generation, and its reconcile resolves the latestRevision target to the

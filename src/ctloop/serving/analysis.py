@@ -305,9 +305,47 @@ def client_error_rule(canary: RevisionStats, stable: RevisionStats, rules: Canar
     return False, shares
 
 
+# measurements' key marking a check that failed for too little evidence alone (:func:`quiet_window`,
+# ``quality_check``'s too little logged traffic): walk_plan holds the canary at its share instead of counting
+# it as a failed check (a quiet night is no evidence against the canary, nor for it)
+EVIDENCE = "evidence"
+INSUFFICIENT = "insufficient"
+QUIET_WINDOW = "(no requests recorded in the window)"  # no_data_reason's quiet case: series there, no traffic
+
+
+def quiet_window(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules, percent: int | None,
+                 no_data: str | None = None) -> str:
+    """Why this window holds too little traffic on the whole service to judge the canary, ``""`` when it
+    holds enough, or when the canary's lack of requests is itself suspicious. The canary's requests
+    (finite) are fewer than ``rules.min_requests`` (the one minimum, ``CanaryRules.min_requests``), and so
+    would a healthy canary's be: the stable revision's requests at the canary's share (``percent``; at
+    100 % — blue-green, the plan's last step — the stable has none to go by) make fewer than
+    ``min_requests`` for the canary too; ``percent`` None (not known) never. A canary with no requests counts only when its series are there
+    and counted none (:data:`QUIET_WINDOW`): missing series stay "no data", a failed check. A stable busy
+    enough that the canary's share should have reached the minimum is a failed check as before (a canary
+    that crashes records nothing)."""
+    asked = _requests(canary)
+    if percent is None or not (isinstance(asked, (int, float)) and math.isfinite(asked)) or asked >= rules.min_requests:
+        return ""  # no share to go by (a caller judging a window on its own): a failed check, as ever
+    if not asked and not (no_data or "").endswith(QUIET_WINDOW):
+        return ""
+    others = _requests(stable) if stable.requests is not None else 0.0
+    if not (isinstance(others, (int, float)) and math.isfinite(others)):
+        return ""
+    share = int(percent)
+    expected = others * share / (100 - share) if share < 100 else 0.0
+    if expected >= rules.min_requests:
+        return ""
+    return (f"too little traffic to judge: the canary had {_shown(asked, rules.min_requests)} requests in the "
+            f"{rules.window} window and the stable {_shown(others, rules.min_requests)}, so at {share} % a "
+            f"healthy canary would have had {expected:.0f}, fewer than min_requests {rules.min_requests}")
+
+
 def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
-          no_data: str | None = None) -> tuple[bool, str, dict[str, Any]]:
-    """Apply the rules to one step's measurements: ``(passed, reason, measurements)``.
+          no_data: str | None = None, percent: int | None = None) -> tuple[bool, str, dict[str, Any]]:
+    """Apply the rules to one step's measurements: ``(passed, reason, measurements)``. A check that fails
+    only for too little traffic on the whole service (:func:`quiet_window`, at the canary's ``percent``)
+    says so and carries ``measurements[EVIDENCE] = INSUFFICIENT``: the walk holds instead of rolling back.
 
     ``no_data`` replaces the generic reason given when the canary has no requests.
     """
@@ -367,6 +405,10 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 failures.append(f"p99 latency {_above(canary.p99_seconds * 1000, rules.max_p99_seconds * 1000, 0, ' ms')}")
             if stable.p99_seconds and canary.p99_seconds > rules.max_p99_ratio * stable.p99_seconds:
                 failures.append(_above_ratio(canary.p99_seconds * 1000, rules.max_p99_ratio, stable.p99_seconds * 1000))
+    if failures and not warned and (quiet := quiet_window(canary, stable, rules, percent, no_data)):
+        # the only failure is the count: no evidence against the canary, nor for it
+        measured[EVIDENCE] = INSUFFICIENT
+        return False, f"{quiet} ({failures[0]})", measured
     if failures:  # a skipped 4xx rule is in the record (client_error_note), not beside the failures
         return False, "; ".join(failures), measured
     return True, (f"error rate {canary.error_rate:.2%}, p99 {canary.p99_seconds * 1000:.0f} ms "
@@ -500,7 +542,7 @@ def make_check(prom: Prometheus, *, canary_revision, stable_revision, namespace:
         why = None if canary.requests else no_data_reason(
             prom, source, canary=canary_name, stable=stable_name, namespace=namespace, at=at,
             window=rules.window)
-        passed, reason, measured = judge(canary, stable, rules, no_data=why)
+        passed, reason, measured = judge(canary, stable, rules, no_data=why, percent=percent)
         skewed = {"clock_skew_seconds": round(skew, 1)} if skew is not None else {}
         return passed, reason, {"at": at, "metric_source": source.name, **skewed, **measured}
 
@@ -680,8 +722,9 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         whose = "the inference log has" if whole else f"the {side}'s logged rows ({name}) have"
         return False, _no_score_column(logged, col, whose), measured
     if len(canary) < rules.min_rows or len(stable) < rules.min_rows:
+        # too little evidence, not evidence against the canary: walk_plan holds (measurements' EVIDENCE)
         return False, (f"too little logged traffic to judge quality: canary {len(canary)}, stable {len(stable)} "
-                       f"rows with a prediction (< {rules.min_rows}){note}"), measured
+                       f"rows with a prediction (< {rules.min_rows}){note}"), {**measured, EVIDENCE: INSUFFICIENT}
     if labels is not None and len(labels):
         both = pd.concat([canary.assign(_side="canary"), stable.assign(_side="stable")], ignore_index=True)
         joined = join_index(both, labels) if isinstance(labels, LabelIndex) else join_labels(both, labels)
@@ -754,7 +797,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     return True, f"{what}s agree (PSI {value:.3f}, {why}){note}", measured
 
 
-__all__ = ["Prometheus", "RevisionStats", "revision_stats",
+__all__ = ["Prometheus", "RevisionStats", "revision_stats", "EVIDENCE", "INSUFFICIENT", "quiet_window",
            "no_data_reason", "judge", "client_error_rule", "excess_lower_bound", "failed_share_lower_bound",
            "effective_failed_requests",
            "make_check", "psi",

@@ -918,6 +918,22 @@ class ClusterDefault(NamedTuple):
         return "" if self.forbidden else self.failure
 
 
+class NotDrivable(ServingError):
+    """An InferenceService in a form ctloop's rollout cannot drive, refused before anything is written:
+    a known mode other than Knative (:func:`check_deployment_mode`: Standard, ModelMesh; KServe ignores
+    ``canaryTrafficPercent`` there) or a predictor not in the ``model:`` form ctloop writes
+    (``rollout._check_drivable``: ``sklearn:`` and the other framework specs, a custom container,
+    another ``modelFormat``). Only re-creating the service changes that (KServe refuses a change of
+    mode). ``found``: what was found, for a line (``deploymentMode Standard``, ``predictor sklearn:``)."""
+
+    def __init__(self, message: str, found: str = ""):
+        super().__init__(message)
+        self.found = found
+
+    def __reduce__(self):
+        return type(self), (str(self), self.found)
+
+
 def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", default_problem: str = "",
                           read_failure: str = "", namespaces: tuple[str, ...] = KSERVE_NAMESPACES) -> None:
     """Refuse any mode but Knative: elsewhere KServe silently ignores canaryTrafficPercent. A
@@ -971,13 +987,13 @@ def check_deployment_mode(isvc: dict[str, Any], cluster_default: str = "", defau
         "trafficPercent; since 0.20.0, weighted routing only in releases after 0.20.0 with the "
         "Gateway API), which ctloop does not drive."
     ) if mode == STANDARD else ""
-    raise ServingError(
+    raise NotDrivable(
         f"InferenceService {name!r} runs in {shown} mode, where KServe ignores "
         "canaryTrafficPercent: "
         f"a canary would silently get 0 % or 100 %.{standard} Serve it in Knative mode (annotation "
         f"{MODE_ANNOTATION}: {KNATIVE}; KServe refuses to change the mode of an existing service, "
         "so "
-        "create it anew)"
+        "create it anew)", found=f"deploymentMode {shown}"
     )
 
 

@@ -51,11 +51,13 @@ from ctloop.registry import (
     tag_value,
 )
 from ctloop.serving import rollout
-from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV
+from ctloop.serving.isvc import KSERVE_NAMESPACE_ENV, NotDrivable
 from ctloop.serving.rollout import RolloutState
 from ctloop.sigterm import sigterm_raises
 
 FIRST_DEPLOYMENT = ("created", "unchanged")  # deploy actions with nothing to compare against
+# an analysis held for too little traffic to judge (analysis.quiet_window): its record's held_for, status' word
+INSUFFICIENT_EVIDENCE = "too little evidence"
 
 
 @dataclass
@@ -346,6 +348,10 @@ def deploy(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Rol
                 "nor promoted (whoever changed it decides: ctloop rollout status)")
         raise rollout.ChangedOutside(_deploy_held(registry, model_name=model_name, version=str(version),
                                                   run_id=run_id, cfg=cfg, line=line)) from exc
+    except NotDrivable as exc:
+        # refused by rollout.deploy's first read, before any write: nothing to roll back (was: a traceback, exit 1,
+        # and for a Standard service naming this version "rolling back to v1 failed too")
+        raise not_drivable(exc, cfg, serving=True) from exc
     except ServingError as exc:
         # the new model may already be in the spec with canary traffic: never leave it there
         now = isvcs.get(name)
@@ -758,12 +764,32 @@ def _spec_share(isvcs: Any, name: str, failed_uri: str, failed_version: str) -> 
         return f"where the traffic is was not read ({exc}): ctloop rollout status"
     shown = ", ".join(f"{revision} ({percent} %)" for revision, percent in split.items()) or "no revision"
     predictor = ((obj or {}).get("spec") or {}).get("predictor") or {}
-    if obj is None or not rollout.same_storage_uri(rollout._spec_version(obj)[1], failed_uri):
+    mode = ((obj or {}).get("status") or {}).get("deploymentMode")
+    names_failed = obj is not None and rollout.same_storage_uri(_any_form_uri(predictor), failed_uri)
+    if obj is not None and not split and mode not in (None, "", "Knative", "Serverless"):
+        # a Standard (or ModelMesh) service reports no traffic[] (PropagateRawStatus) and ignores canaryTrafficPercent
+        serves = (f"the failed v{failed_version}'s model, which its spec names, serves all of it" if names_failed else
+                  f"its spec names another model than the failed v{failed_version}'s")
+        return f"KServe reports no traffic split in {mode} mode, where it ignores canaryTrafficPercent: {serves} " \
+               "(ctloop rollout status)"
+    if not names_failed:
         return f"traffic is on {shown} (ctloop rollout status)"
+    if _any_form_uri(predictor) != rollout._spec_version(obj)[1]:  # another form: ctloop cannot pin it out
+        return (f"traffic is on {shown}; the spec names the failed v{failed_version}'s model in a form ctloop cannot "
+                "write, with canaryTrafficPercent " f"{predictor.get('canaryTrafficPercent', '-')} (ctloop rollout status)")
     share = predictor.get("canaryTrafficPercent")
     share = 100 if share is None else share
     return (f"traffic is on {shown} now, but the spec still gives v{failed_version} {share} % "
             "(its revision takes that share if it becomes ready; ctloop rollout status)")
+
+
+def _any_form_uri(predictor: Mapping[str, Any]) -> str:
+    """The storageUri a predictor serves, whatever its form: ``model:``'s, else a framework spec's
+    (``sklearn:`` ..., KServe v0.20.0 ``PredictorExtensionSpec.StorageURI``); ``""`` for none."""
+    for value in [predictor.get("model"), *(v for k, v in predictor.items() if k != "model")]:
+        if isinstance(value, dict) and isinstance(value.get("storageUri"), str) and value["storageUri"]:
+            return value["storageUri"]
+    return ""
 
 
 def _traffic_now(isvcs: Any, name: str) -> str:
@@ -909,7 +935,11 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                                                           baseline=baseline,
                                                           max_failed_checks=cfg.max_failed_checks,
                                                           timeout_s=cfg.timeout_seconds, on_event=step_event)
-                decision = "promote" if passed else "rollback"
+                decision = "promote" if passed else "hold" if passed is None else "rollback"
+                if passed is None:  # too little evidence (a quiet night): the split kept, judged again next run
+                    reason = (f"{reason}; held: {INSUFFICIENT_EVIDENCE}, the canary keeps its share, neither "
+                              "promoted nor rolled back; the next rollout run of this version judges it again "
+                              "(rollout.rules.min_requests, rollout.quality_rules.min_rows)")
             except rollout.ChangedOutside as exc:
                 decision, reason, steps = ("hold", f"{exc}; left as it is, neither promoted nor rolled back",
                                            _judged(exc))
@@ -945,6 +975,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             # the revision and the spec's metadata.generation judged after the last step: promote_model
             # refuses a spec edited since (another revision, another generation)
             audit({"event": "analysis", "decision": result.decision, "reason": reason,
+                   **({"held_for": INSUFFICIENT_EVIDENCE} if INSUFFICIENT_EVIDENCE in reason
+                      and result.decision == "hold" else {}),
                    **({"canary_revision": canary_revision} if canary_revision else {}),
                    **({"generation": seen["generation"]}
                       if canary_revision and isinstance(seen.get("generation"), int) else {}),
@@ -1080,8 +1112,11 @@ def promote(registry: Any, isvcs: Any | None, *, model_name: str, version: str, 
                                           _judged_spec(registry, model_name, str(version), run_id, cfg))
         last = {} if by_hand else {"percent": _plan(cfg)[-1], "revision": revision, "generation": generation,
                                    "metadata": metadata}
-        state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
-                                version=str(version), **last)
+        try:
+            state = rollout.promote(isvcs, cfg.inference_service, timeout_s=cfg.timeout_seconds, storage_uri=uri,
+                                    version=str(version), **last)
+        except NotDrivable as exc:  # refused before any write: one line, exit 2 (was: a traceback, exit 1)
+            raise not_drivable(exc, cfg, serving=True) from exc
         registry.record_event(model_name, version, {"event": "traffic_promote", "pipeline_run": run_id,
                                                     **state.to_dict(), **_where(cfg)})
     try:
@@ -1249,7 +1284,7 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
     try:
         if record_refusal:
             check_kserve_namespace(isvcs, cfg)
-            found = _found_gone_before(registry, model_name, failed_version, reason, run_id)
+            found = _found_gone_before(registry, model_name, failed_version, run_id)
             if found is not None:
                 # an earlier attempt of this step found the service gone and tagged the version, then failed
                 # (its record or alias refused): Argo's retry finishes that bookkeeping before it reads the
@@ -1265,6 +1300,15 @@ def rollback(registry: Any, isvcs: Any, *, model_name: str, failed_version: str,
             raise  # by hand; no version to record it on; or said itself (the pin-out's)
         _refuse_rollback(registry, isvcs, model_name=model_name, failed_version=failed_version, reason=reason,
                          cfg=cfg, to_version=to_version, run_id=run_id, refusal=exc)
+    except NotDrivable as exc:
+        # re-created in a form ctloop cannot drive (Standard mode, a sklearn: predictor): refused before anything
+        # is written, by hand too — no typo, and the failed version keeps no challenger alias (was: a ServingError
+        # traceback in the step, exit 1, nothing recorded, challenger left on the failed version)
+        refusal = not_drivable(exc, cfg)
+        if not failed_version:
+            raise refusal from exc
+        _refuse_rollback(registry, isvcs, model_name=model_name, failed_version=failed_version, reason=reason,
+                         cfg=cfg, to_version=to_version, run_id=run_id, refusal=refusal)
     except ServingError as exc:
         if not _gone(registry, isvcs, cfg, model_name, failed_version=failed_version, run_id=run_id,
                      known=record_refusal, error=exc):
@@ -1292,6 +1336,19 @@ SERVICE_GONE_ACTION = "service_gone"
 # key, written alone before the others, for Argo's retry of the step to read nothing of the cluster
 # (:func:`_found_gone_before`)
 TAG_ROLLOUT_GONE = "ctloop.rollout.gone"
+
+
+def not_drivable(exc: NotDrivable, cfg: RolloutConfig, *, serving: bool = False) -> ConfigError:
+    """The refusal of a rollout step (deploy, promote, rollback) whose InferenceService is in a form ctloop
+    cannot drive (:class:`ctloop.serving.isvc.NotDrivable`): bad input, one line naming the service, its
+    namespace, what was found and what to do, exit status 2 (``bad_input_exits``; by hand the ``ctloop``
+    command's); nothing written to the cluster. ``serving``: a :class:`ServingBadInput`, which a caller
+    catching the ServingError it was (deploy's, promote's) still catches; a rollback's refusal is a plain
+    ConfigError, which :func:`_rollback_refused` records with the share and the command to run."""
+    found = f" ({exc.found})" if exc.found else ""
+    line = (f"rollout.inference_service {cfg.namespace}/{cfg.inference_service} is in a form ctloop cannot "
+            f"drive{found}: {one_line(str(exc))}; nothing written to the cluster")
+    return ServingBadInput(line) if serving else ConfigError(line)
 
 
 class AuditUnreadable(RegistryError):
@@ -1362,12 +1419,14 @@ def _gone(registry: Any, isvcs: Any, cfg: RolloutConfig, model_name: str, *, fai
     return deployed
 
 
-def _found_gone_before(registry: Any, model_name: str, failed_version: str, reason: str, run_id: str) -> str | None:
+def _found_gone_before(registry: Any, model_name: str, failed_version: str, run_id: str) -> str | None:
     """The version an earlier attempt of this ``rollback_model`` step would have served when that attempt
     found the service gone: :func:`_not_applied` tagged the failed version :data:`TAG_ROLLOUT_GONE` with this
     run, in a ``set_tags`` call of its own before any other tag (``MlflowRegistry.set_tags`` writes key by
     key, and a 503 may stop it half-way: matched on all four of ``_mark_failed``'s tags, a retry after the
-    first was written missed it and rolled back a service created again meanwhile; round 60 review). Its
+    first was written missed it and rolled back a service created again meanwhile; round 60 review). The
+    reason is not matched either (it was an unused argument until round 61): it is one of the keys written
+    after that tag, and a retry carries the analysis' reason again anyway. Its
     :data:`TAG_ROLLOUT_ROLLBACK_TO`, or "" when that attempt stopped before writing it (the target read
     again); None when no attempt of the run found it gone. Read before the cluster is. A version MLflow
     does not have: None (the rollback reads it again and says so); any other error reading it is raised
@@ -1731,6 +1790,8 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
         decided = {"analysis": record.get("decision", "") or "?", "traffic_promote": "promoted (traffic 100 %)",
                    "promote": "champion", "promote_aborted": "promotion aborted",
                    "deploy_held": "deploy held"}.get(event, "")
+        if event == "analysis" and record.get("held_for") == INSUFFICIENT_EVIDENCE:
+            decided = f"hold ({INSUFFICIENT_EVIDENCE}: the canary keeps its share, judged again next run)"
         if event == "rollback":
             decided = ("rollback held" if record.get("action") == "held" else "rollback refused"
                        if record.get("action") == "refused" else f"rollback not applied: {SERVICE_GONE}"

@@ -150,10 +150,11 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
             return
         # KServe picks the runtime by the exact format label (v0.20.0 predictor_model.go
         # RuntimeSupportsModel, "mt:<name>"): that runtime would be handed a model.joblib it cannot load
-        raise ServingError(f"InferenceService {namespace}/{name} serves modelFormat {fmt}: ctloop's models are "
-                           f"scikit-learn pipelines (modelFormat {specs.MODEL_FORMAT}), which its runtime would "
-                           "not load; deploy to a new InferenceService (ctloop.serving.isvc.inference_service), or "
-                           f"recreate this one with modelFormat {specs.MODEL_FORMAT}")
+        raise specs.NotDrivable(f"InferenceService {namespace}/{name} serves modelFormat {fmt}: ctloop's models are "
+                                f"scikit-learn pipelines (modelFormat {specs.MODEL_FORMAT}), which its runtime would "
+                                "not load; deploy to a new InferenceService (ctloop.serving.isvc.inference_service), "
+                                f"or recreate this one with modelFormat {specs.MODEL_FORMAT}",
+                                found=f"predictor model: of modelFormat {fmt}")
     other = [k for k, v in predictor.items() if isinstance(v, (dict, list)) and k not in ("model", "annotations",
                                                                                           "labels", "logger")]
     shape = f"its predictor has {', '.join(sorted(other))} instead" if other else "it has none"
@@ -161,9 +162,12 @@ def _check_drivable(obj: dict[str, Any], namespace: str) -> None:
         # KServe v0.20.0 ModelStorageSpec (storage.key/path); with a storageUri beside it the
         # controller fails every reconcile ("must provide only one of storageUri and storage.path")
         shape = "its model has storage (key, path) instead"
-    raise ServingError(f"InferenceService {namespace}/{name} has no spec.predictor.model.storageUri ({shape}): "
-                       "ctloop rolls out only predictors in the model: form (ctloop.serving.isvc.inference_service); "
-                       "deploy to a new InferenceService, or recreate this one with spec.predictor.model")
+    found = (f"predictor {', '.join(f'{k}:' for k in sorted(other))}" if other and not isinstance(model, dict)
+             else "predictor model: with storage" if "storage (key" in shape else f"predictor: {shape}")
+    raise specs.NotDrivable(f"InferenceService {namespace}/{name} has no spec.predictor.model.storageUri ({shape}): "
+                            "ctloop rolls out only predictors in the model: form "
+                            "(ctloop.serving.isvc.inference_service); deploy to a new InferenceService, or recreate "
+                            "this one with spec.predictor.model", found=found)
 
 
 def _check_mode(isvcs: InferenceServices, obj: dict[str, Any]) -> None:
@@ -1292,6 +1296,8 @@ def _promote(isvcs: InferenceServices, name: str, timeout_s: float, storage_uri:
     if current:  # elsewhere no traffic[] is reported: the wait for 100 % would time out
         _check_mode(isvcs, current)
         specs.check_reconciled(current)
+        if storage_uri:  # a model to compare with: a spec in another form names none (was: "changed outside")
+            _check_drivable(current, isvcs.namespace)
     have = _spec_version(current)[1] if current else ""
     if storage_uri and not same_storage_uri(have, storage_uri):
         now = f"names {have}" if have else "does not exist" if not current else "names no storageUri"
@@ -1889,10 +1895,12 @@ def _metadata_changes(before: dict[str, dict[str, Any]], now: dict[str, dict[str
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
               timeout_s: float = 300.0, on_event=None, storage_uri: str = "",
               revision: str = "", judged: dict[str, Any] | None = None,
-              baseline: dict[str, Any] | None = None) -> tuple[bool, str, list[dict[str, Any]]]:
+              baseline: dict[str, Any] | None = None) -> tuple[bool | None, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
-    Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check. A step
+    Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check, or at the
+    first check with too little evidence to judge (its measurements' ``evidence: insufficient``,
+    ``analysis.quiet_window``): ``passed`` None then, the canary left at that step's share. A step
     at the percent of the one before is judged again without a traffic change.
     Before and after every check the spec must still be what this walk wrote (the canary's
     ``storage_uri``, the step's percent, no other revision than ``revision``, the canary judged),
@@ -1944,6 +1952,10 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
             exc.steps = steps
             raise
         steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
+        if not passed and measured.get("evidence") == "insufficient":
+            # too little traffic to judge (analysis.quiet_window, quality's min_rows): neither a pass nor a
+            # failed check — the walk stops where it is, the canary keeps this share, the caller holds
+            return None, f"canary at {percent} %: {why}", steps
         if not passed:
             failed += 1
             if failed >= max_failed_checks:
