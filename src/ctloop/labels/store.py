@@ -1372,7 +1372,9 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
         names = [str(c) for c in pd.read_csv(io.BytesIO(text), nrows=0).columns]
     except pd.errors.EmptyDataError as exc:  # only blank lines (a gzipped empty file)
         raise DataSourceError(f"{source_uri} has no header (no columns or rows): {no_header}") from exc
-    refuse_other_separator(source_uri, names)  # a ';' file: before its rows' field count (decimal commas)
+    # a ';' file: before its rows' field count (decimal commas), in read_table's words: its first rows name a
+    # decimal comma and the pandas.read_csv reading that keeps it, not "write it with ','" (round 61)
+    refuse_other_separator(source_uri, names, text)
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
         _refuse_repeated_header(source_uri, io.BytesIO(text), None, pd.DataFrame(columns=names))
     na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}
