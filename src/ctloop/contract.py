@@ -777,6 +777,14 @@ def nested_values(col: pd.Series) -> tuple[int, Any] | None:
     return (len(nested), nested.iloc[0]) if len(nested) else None
 
 
+def row_said(position: int) -> str:
+    """A row of a table as every refusal names it: ``row N``, counted from 1 at the first row of data (a
+    CSV's header line is not counted: row 1 is its line 2 when no value spans lines), from a 0-based
+    ``position``. The one convention of refusals that name a row (label files counted so already; the
+    finite and int64 refusals counted from 0 until round 61)."""
+    return f"row {position + 1}"
+
+
 def shown_value(value: Any, *, ends: bool = False) -> str:
     """``repr`` of a nested value (an array as its list), of at most 40 characters (cut with ``…``); with
     ``ends``, a longer text by its ends and length, and its value when it is a number: ``'000000000000…000000000001'
@@ -1985,7 +1993,7 @@ def blank_labels(y: pd.Series) -> Any:
 
 
 __all__ = [
-    "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "COMMA_NUMBER_MIN_DISTINCT", "WRITTEN_NUMBER", "ColumnRule", "DataContract", "blank_labels", "check_finite", "drop_unnamed_columns", "check_integer_width", "check_numbers_as_text",
+    "DTYPES", "row_said", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "COMMA_NUMBER_MIN_DISTINCT", "WRITTEN_NUMBER", "ColumnRule", "DataContract", "blank_labels", "check_finite", "drop_unnamed_columns", "check_integer_width", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "forms_note", "spelling_variants", "spelling_warning", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
     "alike_names", "alike_words", "refuse_alike_names", "validate", "written", "written_numbers_note",
 ]

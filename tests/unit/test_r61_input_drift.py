@@ -1,5 +1,5 @@
 """Round 61, ``ctloop drift`` on hostile files: the stream engine names a file as the user wrote it, with the
-flag (item 6)."""
+flag (item 6); a column read as text names the value that made it text (item 4)."""
 
 from __future__ import annotations
 
@@ -60,3 +60,46 @@ def test_a_name_sharing_the_paths_start_is_not_rewritten():
     full = os.path.abspath("cur.csv")
     text = f"{full}2: x; {full}: y; {full}/p.csv"
     assert _as_written(text, ("cur.csv",)) == f"{full}2: x; cur.csv: y; cur.csv/p.csv"
+
+
+# item 4: a column read as text names the value that made it text ------------------------------------------------
+
+
+@pytest.mark.parametrize(("at", "engine", "said"), [
+    (3, "memory", "made text by 'n/a?' (row 4), in the current data"),
+    (150, "memory", "made text by 'n/a?' (row 151), in the current data"),
+    (3, "stream", "made text by 'n/a?', in the current data"),
+    (150, "stream", "made text by 'n/a?', in the current data"),
+])
+def test_a_column_read_as_text_names_the_first_value_that_is_no_number(tmp_path, capsys, at, engine, said):
+    """Before: "column 'a' is object (text) in the current data but float64 in the reference", no value: a
+    user had to search the file for the word among the numbers."""
+    _tables(tmp_path)
+    rng = np.random.default_rng(1)
+    cur = pd.DataFrame({"a": rng.normal(size=200).round(3).astype(str), "b": rng.choice(["x", "y"], 200)})
+    cur.loc[at, "a"] = "n/a?"
+    cur.to_csv(tmp_path / "words.csv", index=False)
+    assert main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "words.csv"),
+                 "--engine", engine, "--no-report", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "column 'a' is" in err and said in err and "--exclude a" in err, err
+
+
+def test_the_reference_side_names_its_word_too(tmp_path, capsys):
+    _tables(tmp_path)
+    ref = pd.read_csv(tmp_path / "ref.csv")
+    ref["a"] = ref["a"].astype(str)
+    ref.loc[7, "a"] = "-"
+    ref.to_csv(tmp_path / "ref_words.csv", index=False)
+    assert main(["drift", "--reference", str(tmp_path / "ref_words.csv"), "--current", str(tmp_path / "cur.csv"),
+                 "--engine", "memory", "--no-report", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "column 'a' is object, made text by '-' (row 8), in the reference but numeric in the current data" in err, err
+
+
+def test_first_word_skips_numbers_and_gaps():
+    from ctloop.drift.engine import first_word
+
+    assert first_word(pd.Series(["1", None, " 2.5 ", "1e3", "x", "y"], dtype=object)) == "'x' (row 5)"
+    assert first_word(pd.Series(["1", "2"], dtype=object)) is None
+    assert first_word({"1": 3, "abc": 1}, rows=False) == "'abc'"
