@@ -501,9 +501,10 @@ def _wide_integers(ints: list[tuple[int, int]], negatives: Callable[[], list[int
 def _wide_detail(values: Any, wide: list[int], low: int | None, rows: Any, cause: str, advice: str) -> str:
     """The one wording of a refused integer past 64 bits (:func:`_wide_integers`'s ``wide`` and ``low``, positions
     into ``values``; ``rows`` their row positions in the frame): the first such value and its row, and the negative
-    one beside it; then why it matters on this path (``cause``) and what to do (``advice``)."""
-    first = f"{shown_value(values[wide[0]], ends=True)}, row {rows[wide[0]]}"
-    said = (f"integers no 64-bit type holds together ({shown_value(values[low], ends=True)}, row {rows[low]}, below 0, and "
+    one beside it (:func:`row_said`: counted from 1); then why it matters on this path (``cause``) and what to do
+    (``advice``)."""
+    first = f"{shown_value(values[wide[0]], ends=True)}, {row_said(rows[wide[0]])}"
+    said = (f"integers no 64-bit type holds together ({shown_value(values[low], ends=True)}, {row_said(rows[low])}, below 0, and "
             f"{first}, past 2**63 - 1)" if low is not None else f"an integer past 64 bits ({first})")
     return f"{said}, {cause}: {advice}"
 
@@ -697,7 +698,7 @@ def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = (), text_hin
         if col.dtype == object and (beyond := _beyond_float_range(col)) is not None:
             count, row, value = beyond
             violations.append((str(name), "finite", count, (
-                f"numbers beyond float64's range (±1.8e308), read as text (e.g. {shown_value(value)} in row {row}): "
+                f"numbers beyond float64's range (±1.8e308), read as text (e.g. {shown_value(value)} in {row_said(row)}): "
                 "every other value is a number, and the column would be learned as categories; replace them with a "
                 "number in range or leave them empty (null)")))
             continue

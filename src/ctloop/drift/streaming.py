@@ -2602,7 +2602,9 @@ def _refuse_nul(path: str, batch: pa.RecordBatch, done: int) -> None:
 
 
 def _nul_refusal(path: str, name: str, row: int, value: str) -> DataSourceError:
-    return DataSourceError(f"{path}: column {name!r} holds a NUL byte on row {row} ({value!r}), which no CSV text "
+    from ctloop.contract import row_said
+
+    return DataSourceError(f"{path}: column {name!r} holds a NUL byte on {row_said(row)} ({value!r}), which no CSV text "
                            "holds: remove it (tr -d '\\000') or export the table again, as UTF-8 CSV or as Parquet")
 
 
