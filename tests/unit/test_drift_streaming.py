@@ -551,7 +551,7 @@ def test_text_past_a_csv_columns_first_block_is_refused_naming_file_column_value
         streaming.state_of(str(path))
     message = str(caught.value)
     assert str(path) in message and f"column {column!r}" in message and repr(bad) in message
-    assert f"row {at}:" in message and "\n" not in message
+    assert f"row {at + 1}:" in message and "\n" not in message
     assert (caught.value.column, caught.value.row, caught.value.value) == (column, at, bad)
 
 
