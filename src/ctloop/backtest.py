@@ -856,7 +856,8 @@ def _prepared(frame: pd.DataFrame, cfg: BacktestConfig) -> tuple[pd.DataFrame, p
     data = train_core.blank_as_missing(data, cfg.target)  # a row not labelled yet, as prepare_data and the fit read it
     # as prepare_data refuses them (no model takes inf), the contract's text columns aside as it leaves them (review 60 H1)
     check_finite(data, exclude=(cfg.time_column, *cfg.text_columns), text_hint=BACKTEST_TEXT_HINT)
-    check_integer_width(data, exclude=(cfg.time_column,))  # 10**30 among objects: as prepare_data refuses it
+    # the contract's text columns aside here too: prepare_data reads them as text before its check (round 61)
+    check_integer_width(data, exclude=(cfg.time_column, *cfg.text_columns))  # 10**30 among objects: as prepare_data refuses it
     prep_core.refuse_nested(data)  # an Arrow list or struct column, by its type, as prepare_data refuses it
     untimed = int(data[cfg.time_column].isna().sum())  # no event time: no window (prepare_data drops them too)
     unlabelled = int((data[cfg.target].isna() & data[cfg.time_column].notna()).sum())  # fit drops them too

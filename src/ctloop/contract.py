@@ -501,9 +501,10 @@ def _wide_integers(ints: list[tuple[int, int]], negatives: Callable[[], list[int
 def _wide_detail(values: Any, wide: list[int], low: int | None, rows: Any, cause: str, advice: str) -> str:
     """The one wording of a refused integer past 64 bits (:func:`_wide_integers`'s ``wide`` and ``low``, positions
     into ``values``; ``rows`` their row positions in the frame): the first such value and its row, and the negative
-    one beside it; then why it matters on this path (``cause``) and what to do (``advice``)."""
-    first = f"{shown_value(values[wide[0]], ends=True)}, row {rows[wide[0]]}"
-    said = (f"integers no 64-bit type holds together ({shown_value(values[low], ends=True)}, row {rows[low]}, below 0, and "
+    one beside it (:func:`row_said`: counted from 1); then why it matters on this path (``cause``) and what to do
+    (``advice``)."""
+    first = f"{shown_value(values[wide[0]], ends=True)}, {row_said(rows[wide[0]])}"
+    said = (f"integers no 64-bit type holds together ({shown_value(values[low], ends=True)}, {row_said(rows[low])}, below 0, and "
             f"{first}, past 2**63 - 1)" if low is not None else f"an integer past 64 bits ({first})")
     return f"{said}, {cause}: {advice}"
 
@@ -697,7 +698,7 @@ def check_finite(frame: pd.DataFrame, *, exclude: tuple[str, ...] = (), text_hin
         if col.dtype == object and (beyond := _beyond_float_range(col)) is not None:
             count, row, value = beyond
             violations.append((str(name), "finite", count, (
-                f"numbers beyond float64's range (±1.8e308), read as text (e.g. {shown_value(value)} in row {row}): "
+                f"numbers beyond float64's range (±1.8e308), read as text (e.g. {shown_value(value)} in {row_said(row)}): "
                 "every other value is a number, and the column would be learned as categories; replace them with a "
                 "number in range or leave them empty (null)")))
             continue
@@ -775,6 +776,14 @@ def nested_values(col: pd.Series) -> tuple[int, Any] | None:
     nested = values[values.map(lambda v: isinstance(v, (list, tuple, dict, set, frozenset)) or hasattr(v, "__len__")
                                and not isinstance(v, (str, bytes, bytearray)))]
     return (len(nested), nested.iloc[0]) if len(nested) else None
+
+
+def row_said(position: int) -> str:
+    """A row of a table as every refusal names it: ``row N``, counted from 1 at the first row of data (a
+    CSV's header line is not counted: row 1 is its line 2 when no value spans lines), from a 0-based
+    ``position``. The one convention of refusals that name a row (label files counted so already; the
+    finite and int64 refusals counted from 0 until round 61)."""
+    return f"row {position + 1}"
 
 
 def shown_value(value: Any, *, ends: bool = False) -> str:
@@ -1985,7 +1994,7 @@ def blank_labels(y: pd.Series) -> Any:
 
 
 __all__ = [
-    "DTYPES", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "COMMA_NUMBER_MIN_DISTINCT", "WRITTEN_NUMBER", "ColumnRule", "DataContract", "blank_labels", "check_finite", "drop_unnamed_columns", "check_integer_width", "check_numbers_as_text",
+    "DTYPES", "row_said", "gaps_as_nan", "CONTRACT_KEYS", "COLUMN_KEYS", "ONE_HOT_MIN_FREQUENCY", "ONE_HOT_MAX_CATEGORIES", "COMMA_NUMBER_MIN_DISTINCT", "WRITTEN_NUMBER", "ColumnRule", "DataContract", "blank_labels", "check_finite", "drop_unnamed_columns", "check_integer_width", "check_numbers_as_text",
     "check_uniform_types", "coerce", "date_order", "forms_note", "spelling_variants", "spelling_warning", "nested_values", "parse_times", "shown_value", "text_key", "undecided_dates",
     "alike_names", "alike_words", "refuse_alike_names", "validate", "written", "written_numbers_note",
 ]

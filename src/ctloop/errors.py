@@ -94,8 +94,9 @@ class CsvTypeChanged(DataSourceError):
                  hint: str = ""):
         self.file, self.column, self.was, self.row, self.value = file, column, was, row, value
         self.prefix, self.hint = prefix, hint
+        # the row counted from 1 after the header, as every refusal names a row (contract.row_said)
         super().__init__(f"{prefix}{file}: column {column!r} holds {was} in its first rows but {value!r} on row "
-                         f"{row}: give the column one type in every row (correct the value, or write the whole "
+                         f"{row + 1}: give the column one type in every row (correct the value, or write the whole "
                          f"column as text){hint}")
 
     def again(self, *, prefix: str = "", hint: str = "") -> CsvTypeChanged:

@@ -123,7 +123,7 @@ def test_text_past_a_csv_features_first_block_is_one_line_exit_2_and_leaves_noth
     assert _score(mlflow_url, model, "--data", str(tmp_path / name), "--output", str(tmp_path / "out"),
                   "--log-root", str(tmp_path / "log"), "--id-column", "id", "--batch-rows", "20000") == 2
     line = _error(capsys)
-    assert "column 'b'" in line and f"'abc' on row {at}" in line
+    assert "column 'b'" in line and f"'abc' on row {at + 1}" in line
     assert not list((tmp_path / "out").rglob("*.parquet")) and not list((tmp_path / "log").rglob("*.parquet"))
     assert not list((tmp_path / "log").rglob("_batch_runs/**/*.json"))
 

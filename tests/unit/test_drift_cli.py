@@ -443,7 +443,7 @@ def test_numbers_in_the_reference_and_text_late_in_the_current_csv_are_refused_n
                         "--engine", engine)
     assert code == 2
     line = next(x for x in err.splitlines() if x.startswith("error:"))
-    assert "column 'x'" in line and "'abc'" in line and f"row {at}" in line and str(tmp_path / name) in line
+    assert "column 'x'" in line and "'abc'" in line and f"row {at + 1}" in line and str(tmp_path / name) in line
 
 
 @pytest.mark.parametrize("engine", ["memory", "stream"])
@@ -477,7 +477,7 @@ def test_a_late_type_change_in_one_csv_file_of_a_directory_is_widened_or_refused
     if bad == "abc":
         line = next(x for x in err.splitlines() if x.startswith("error:"))
         assert code == 2 and str(tmp_path / "cur" / "b.csv") in line and "column 'x'" in line
-        assert f"'abc' on row {at}" in line
+        assert f"'abc' on row {at + 1}" in line
     else:
         assert code == 0, err
         assert next(line.split() for line in out.splitlines() if line.startswith("x "))[1] == "numeric"

@@ -58,7 +58,7 @@ def test_an_integer_past_64_bits_among_objects_is_named_not_an_overflow_error():
     data = _daily().assign(big=pd.Series([5, 10**30] + list(range(38)), dtype=object))
     expected = (
         r"column 'big' breaks rule 'int64' in 1 row\(s\): an integer past 64 bits "
-        r"\(1000000000000000000000000000000, row 1\)"
+        r"\(1000000000000000000000000000000, row 2\)"
     )
     with pytest.raises(DataValidationError, match=expected):
         _prepare(data)

@@ -21,8 +21,8 @@ def test_a_negative_and_an_unsigned_64_bit_integer_in_one_column_are_named():
     with pytest.raises(DataValidationError) as info:  # passed on main
         check_integer_width(pd.DataFrame({"id": column}))
     assert str(info.value).endswith(
-        "column 'id' breaks rule 'int64' in 1 row(s): integers no 64-bit type holds together (-1, row 1, "
-        "below 0, and 18446744073709551615, row 3, past 2**63 - 1), which no Parquet column or model input "
+        "column 'id' breaks rule 'int64' in 1 row(s): integers no 64-bit type holds together (-1, row 2, "
+        "below 0, and 18446744073709551615, row 4, past 2**63 - 1), which no Parquet column or model input "
         "holds: convert the column to float (an amount) or to text (an ID)"
     )
 

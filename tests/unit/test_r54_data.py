@@ -182,7 +182,7 @@ def test_a_nul_byte_past_the_sniffed_head_of_a_csv_is_refused_naming_its_offset_
         err = capsys.readouterr().err
         assert code == 2 and err.count("\n") == 1 and "NUL byte" in err, (engine, err)
         if engine == "stream":
-            assert f"column {name!r} holds a NUL byte on row {line - 2}" in err, err
+            assert f"column {name!r} holds a NUL byte on row {line - 1}" in err, err
 
 
 def test_a_quoted_line_end_across_arrows_csv_block_is_read_by_the_streamed_readers_as_by_pandas(

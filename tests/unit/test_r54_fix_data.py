@@ -100,7 +100,7 @@ def test_a_nul_in_a_number_column_past_arrows_first_csv_block_is_refused_as_a_nu
     )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1, err
-    assert f"column 'x' holds a NUL byte on row {line - 2} ('7\\x003')" in err, err
+    assert f"column 'x' holds a NUL byte on row {line - 1} ('7\\x003')" in err, err
 
 
 @pytest.mark.parametrize(

@@ -96,7 +96,7 @@ NUL = "100,n\0ul\n"  # past the first bytes a gzip file's text is looked at in f
             OPEN,
             " is not a readable csv file: .*EOF inside string starting at row 101",
         ),
-        ("plain_named.csv.gz", NUL, ": column 'b' holds a NUL byte on row 100"),
+        ("plain_named.csv.gz", NUL, ": column 'b' holds a NUL byte on row 101"),
     ],
 )
 def test_a_file_read_under_another_name_is_refused_under_its_own(tmp_path, name, tail, said):

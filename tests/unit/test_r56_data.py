@@ -73,7 +73,7 @@ def _drift(capsys, tmp_path, engine: str) -> tuple[int, str]:
         ),
         (
             _LOG + _BODY + "z,true,true,0,1,n\0ul\n",
-            ": column 's' holds a NUL byte on row 300 ('n\\x00ul')",
+            ": column 's' holds a NUL byte on row 301 ('n\\x00ul')",
         ),
     ],
     ids=["open-quote", "nul"],

@@ -84,7 +84,7 @@ def test_a_number_beyond_the_float_range_in_a_frame_whose_index_repeats_names_it
     from ctloop.errors import DataValidationError
 
     frame = pd.concat([pd.DataFrame({"x": ["1", "2"]}), pd.DataFrame({"x": [None, "1e999"]})])
-    with pytest.raises(DataValidationError, match=r"'1e999' in row 3\)"):
+    with pytest.raises(DataValidationError, match=r"'1e999' in row 4\)"):
         check_finite(frame)
 
 

@@ -240,7 +240,7 @@ def test_a_number_beyond_the_float_range_in_a_numeric_csv_column_is_refused_as_i
     shown = repr(value) if len(value) <= 38 else repr(value)[:39] + "…"
     assert err.strip().splitlines() == [
         "error: data contract violated (1 rule(s)): column 'x' breaks rule 'finite' in 1 row(s): numbers beyond "
-        f"float64's range (±1.8e308), read as text (e.g. {shown} in row 7): every other value is a number, and "
+        f"float64's range (±1.8e308), read as text (e.g. {shown} in row 8): every other value is a number, and "
         "the column would be learned as categories; replace them with a number in range or leave them empty (null)"
     ]
 

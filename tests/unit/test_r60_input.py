@@ -213,7 +213,7 @@ def test_zero_padding_is_read_as_its_number_and_past_the_float_range_is_refused(
     check_finite(padded)
     huge = read_table(_daily(tmp_path / "h.csv", [*map(str, range(49)), "1" + "0" * 400]))
     with pytest.raises(DataValidationError, match=r"column 'x' breaks rule 'finite' in 1 row\(s\): numbers beyond "
-                                                  r"float64's range .* in row 49\)"):
+                                                  r"float64's range .* in row 50\)"):
         check_finite(huge)
 
 
@@ -235,7 +235,7 @@ def test_prepare_data_refuses_an_integer_no_64_bit_type_holds_among_integers(tmp
     frame = read_table(source)
     assert frame["x"].dtype == object  # as pandas reads it
     with pytest.raises(DataValidationError, match=rf"column 'x' breaks rule 'int64' in 1 row\(s\): an integer past 64 "
-                                                  rf"bits \({shown}, row 199\), which made the CSV reader read the whole "
+                                                  rf"bits \({shown}, row 200\), which made the CSV reader read the whole "
                                                   r"column as text"):
         prepare_core.run(frame, DataConfig(uri=source, target="y", time_column="ts"))
 
@@ -246,8 +246,8 @@ def test_a_negative_integer_beside_one_past_int64_is_refused(tmp_path):
     from ctloop.storage import read_table
 
     frame = read_table(_daily(tmp_path / "d.csv", [*(str(-i) for i in range(49)), "9223372036854775808"]))
-    with pytest.raises(DataValidationError, match=r"integers no 64-bit type holds together \('-1', row 1, below 0, and "
-                                                  r"'9223372036854775808', row 49, past 2\*\*63 - 1\)"):
+    with pytest.raises(DataValidationError, match=r"integers no 64-bit type holds together \('-1', row 2, below 0, and "
+                                                  r"'9223372036854775808', row 50, past 2\*\*63 - 1\)"):
         check_finite(frame)
 
 

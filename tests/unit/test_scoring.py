@@ -659,7 +659,7 @@ def test_text_past_a_csv_numeric_features_first_block_is_refused_and_nothing_sta
                       log_root=str(tmp_path / "log"), id_column="id")
     text = str(info.value)
     assert text.startswith("data: ") and f"column {column!r}" in text and repr(bad) in text
-    assert f"row {at}:" in text and "\n" not in text
+    assert f"row {at + 1}:" in text and "\n" not in text
     # the log's column types (log/_schema) stay registered, as a sink keeps them after a failed request
     left = [p for p in tmp_path.rglob("*") if p.is_file() and p.parent == tmp_path / "out" or p.is_file()
             and tmp_path / "log" in p.parents and "_schema" not in p.parts]

@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from typing import Any
@@ -181,10 +182,15 @@ class _Steps:
 def _drift_command(args: argparse.Namespace) -> int:
     """``ctloop drift``, whose refusal of a column typed differently on each side names the flags
     that go on (the library's message asks to give it "the same type in both frames")."""
-    from ctloop.errors import ColumnTypesDiffer, DriftError
+    from ctloop.errors import ColumnTypesDiffer, ConfigError, DataSourceError, DriftError
 
     try:
         return _drift(args)
+    except (DataSourceError, ConfigError) as exc:  # the stream engine names files by their absolute paths
+        written = _as_written(str(exc), (args.reference, args.current))
+        if written != str(exc):
+            exc.args = (written,)  # its class kept: main names the flag when the line starts with the path given
+        raise
     except ColumnTypesDiffer as exc:
         col = exc.column
         way = f"leave the column out with --exclude {col}"
@@ -193,6 +199,25 @@ def _drift_command(args: argparse.Namespace) -> int:
             way += f", or name it --time-column {col} if it is the time column (not compared)"
         said = str(exc).replace("in both frames", "on both sides")  # a command-line user made no frames
         raise DriftError(f"{said}, or {way}") from exc
+
+
+def _as_written(text: str, uris: tuple[str, ...]) -> str:
+    """``text`` with each local path of ``uris`` named as the user wrote it (``cur.csv``, ``data/part-0.csv``)
+    where it names the path made absolute (the stream engine's files: ``drift.streaming._filesystem``), as
+    ``read_table`` names it for the memory engine, so that ``main`` leads the line with the flag
+    (``--current: cur.csv: line 101 ...``). Object-store URIs and ``file:`` URIs are left as they are."""
+    import os
+
+    from ctloop.storage import scheme
+
+    for uri in uris:
+        if scheme(uri) != "file" or uri.lower().startswith("file:"):
+            continue
+        full = os.path.abspath(os.path.expanduser(uri))
+        given = uri.rstrip("/") or uri
+        if full != given:  # a path followed by its end, a separator or punctuation: not a longer name sharing its start
+            text = re.sub(re.escape(full) + r"(?=$|[/:\s'\",)])", lambda _m, g=given: g, text)
+    return text
 
 
 def _drift(args: argparse.Namespace) -> int:

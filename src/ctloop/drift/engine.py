@@ -531,18 +531,26 @@ def column_kind(series: pd.Series, *, supported: bool = False) -> str | None:
     return "numeric"
 
 
-def numeric_values(series: pd.Series) -> np.ndarray:
+def numeric_values(series: pd.Series, side: str = "") -> np.ndarray:
     """A numeric column as float64 without nulls and ±inf (a view when nothing is dropped); a
-    datetime or timedelta column as seconds (:func:`epoch_seconds`), without NaT."""
+    datetime or timedelta column as seconds (:func:`epoch_seconds`), without NaT. ``side``
+    (``reference``, ``current``): which side's column this is, said in the refusal of a column of
+    text with its first value that is no number (:func:`first_word`, round 61)."""
     import numpy as np
-    import pandas as pd
 
     if temporal_type(series_dtype(series)) is not None:
         seconds = temporal_seconds(series)
         valid = ~np.isnan(seconds)
         return seconds if valid.all() else seconds[valid]
-    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
-    if not numeric and not decimal_object(series) and not object_numbers(series):
+    if not numbers_like(series):
+        if side in ("reference", "current"):
+            other = "current data" if side == "reference" else "reference"
+            word = first_word(series)
+            made = f", made text by {word}," if word else ""
+            raise ColumnTypesDiffer(
+                f"column {series.name!r} is {series.dtype}{made} in the {'reference' if side == 'reference' else 'current data'} "
+                f"but numeric in the {other}: give it the same type in both frames", series.name,
+            )
         raise ColumnTypesDiffer(
             f"column {series.name!r} is numeric in the current data but {series.dtype} in the "
             "reference (or the other way round): give it the same type in both frames", series.name,
@@ -550,6 +558,14 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     arr = float64_values(series)
     finite = np.isfinite(arr)
     return arr if finite.all() else arr[finite]
+
+
+def numbers_like(series: pd.Series) -> bool:
+    """Whether :func:`numeric_values` reads ``series`` (not a datetime: told before) as numbers."""
+    import pandas as pd
+
+    numeric = pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+    return numeric or decimal_object(series) or object_numbers(series)
 
 
 def object_numbers(series: pd.Series) -> bool:
@@ -661,13 +677,35 @@ def number_or_text(series: pd.Series) -> str | None:
     return "text" if inferred in ("string", "mixed-integer") else None
 
 
+def first_word(values: Any, *, rows: bool = True) -> str | None:
+    """The first value of ``values`` (a column, in its order; or a stream's counted values) that is no number,
+    as a refusal names it: ``'n/a?' (row 4)`` (rows counted from 1 after the header, ``contract.row_said``), without
+    the row when ``rows`` is False (a stream's counts keep no row); None when every value reads as a number or is
+    missing. What made a column of numbers text (a CSV reader's stray word), for
+    :func:`refuse_number_against_text` (round 61)."""
+    import pandas as pd
+
+    from ctloop.contract import row_said, shown_value
+
+    series = pd.Series(list(values) if not isinstance(values, pd.Series) else values.to_numpy(dtype=object),
+                       dtype=object)
+    words = (series.notna() & pd.to_numeric(series.map(lambda v: v.strip() if isinstance(v, str) else v),
+                                            errors="coerce").isna()).to_numpy(dtype=bool)
+    if not words.any():
+        return None
+    at = int(words.argmax())
+    return shown_value(series.iloc[at]) + (f" ({row_said(at)})" if rows else "")
+
+
 def refuse_number_against_text(name: str, reference: tuple[str | None, Any],
-                               current: tuple[str | None, Any]) -> None:  # fmt: skip
+                               current: tuple[str | None, Any], words: tuple[str | None, str | None] = (None, None),
+                               ) -> None:  # fmt: skip
     """Refuse a column compared as categories that is numbers on one side and text on the
     other, or bytes against either (each side given as (``number``/``text``/``bytes``/``None``,
     its dtype)): its values could never match (``0`` against ``"0"``, ``b"a"`` against ``"a"``),
     so every value would count as new and the column be judged drifted (a CSV code column with
-    one stray word is text on that side).
+    one stray word is text on that side). ``words``: each side's first value that is no number
+    (:func:`first_word`), named beside a text side's type: what made the column text.
 
     Raises:
         DriftError: the two sides hold different kinds of values.
@@ -675,15 +713,16 @@ def refuse_number_against_text(name: str, reference: tuple[str | None, Any],
     pair = {reference[0], current[0]}
     if None in pair or len(pair) < 2:
         return
-    words = {"number": "numbers", "bytes": "bytes", "text": "text"}
-    first, second = sorted(pair, key=list(words).index)
+    kinds = {"number": "numbers", "bytes": "bytes", "text": "text"}
+    first, second = sorted(pair, key=list(kinds).index)
 
-    def shown(side: tuple[str | None, Any]) -> str:  # "object" alone does not say what it holds
-        return f"object ({words[side[0]]})" if str(side[1]) == "object" else str(side[1])
+    def shown(side: tuple[str | None, Any], word: str | None) -> str:  # "object" alone does not say what it holds
+        kind = f"object ({kinds[side[0]]})" if str(side[1]) == "object" else str(side[1])
+        return f"{kind}, made text by {word}," if word and side[0] == "text" and "number" in pair else kind
 
     raise ColumnTypesDiffer(
-        f"column {name!r} is {shown(current)} in the current data but {shown(reference)} in the "
-        f"reference: {words[first]} on one side and {words[second]} on the other never match as "
+        f"column {name!r} is {shown(current, words[1])} in the current data but {shown(reference, words[0])} in the "
+        f"reference: {kinds[first]} on one side and {kinds[second]} on the other never match as "
         "categories; give it the same type in both frames"
         + (" (decode the bytes as UTF-8 text)" if "bytes" in pair else ""), name,
     )
@@ -1043,12 +1082,16 @@ def _one_column(
         return empty_column(name, kind, method, thr, *present)
     refuse_mixed_temporal(name, series_dtype(reference[name]), series_dtype(current[name]))
     if kind == "categorical":
-        refuse_number_against_text(name, (number_or_text(reference[name]), reference[name].dtype),
-                                   (number_or_text(current[name]), current[name].dtype))  # fmt: skip
+        kinds = number_or_text(reference[name]), number_or_text(current[name])
+        refuse_number_against_text(name, (kinds[0], reference[name].dtype), (kinds[1], current[name].dtype),
+                                   tuple(first_word(side[name]) if kind == "text" and "number" in kinds else None
+                                         for side, kind in zip((reference, current), kinds, strict=True)))
         rc, cc, keys = categorical_counts(reference[name], current[name])
         n_ref, n_cur = int(rc.sum()), int(cc.sum())
     else:
-        ref, cur = numeric_values(reference[name]), numeric_values(current[name])
+        # a side said when the other side is numbers (not a column_kinds choice over text on both)
+        ref = numeric_values(reference[name], "reference" if numbers_like(current[name]) else "")
+        cur = numeric_values(current[name], "current" if numbers_like(reference[name]) else "")
         n_ref, n_cur = len(ref), len(cur)
     if n_ref == 0 or n_cur == 0:
         return empty_column(name, kind, method, thr, n_ref, n_cur)

@@ -1383,10 +1383,21 @@ def _number_or_text(col: ColumnState) -> str | None:
     return "text" if text else None
 
 
+def _first_word(col: ColumnState) -> str | None:
+    """``engine.first_word`` of a text column's counted values (in the order first seen; no row: counts keep
+    none), None when they were hashed past ``--max-categories`` (buckets, not values)."""
+    if col.categories is None or col.categories.hashed:
+        return None
+    return engine.first_word(col.categories.counts, rows=False)
+
+
 def _categorical(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
                  thr: float | None) -> engine.ColumnDrift:  # fmt: skip
     engine.refuse_mixed_temporal(name, rs.type, cs.type)  # a date against a few integers or text
-    engine.refuse_number_against_text(name, (_number_or_text(rs), rs.type), (_number_or_text(cs), cs.type))
+    kinds = _number_or_text(rs), _number_or_text(cs)
+    engine.refuse_number_against_text(name, (kinds[0], rs.type), (kinds[1], cs.type), tuple(
+        _first_word(col) if kind == "text" and "number" in kinds else None
+        for col, kind in zip((rs, cs), kinds, strict=True)))
     ref, why_r = _counts_of(rs)
     cur, why_c = _counts_of(cs)
     why = why_r or why_c
@@ -1549,11 +1560,17 @@ def _as_numbers(col: ColumnState) -> ColumnState:
 def _numeric(rs: ColumnState, cs: ColumnState, name: str, method: str | None,
              thr: float | None) -> engine.ColumnDrift:  # fmt: skip
     rs, cs = _as_numbers(rs), _as_numbers(cs)
-    for col in (rs, cs):
-        if col.numeric is None:  # engine.numeric_values' message
+    for col, side, other, its in ((rs, "reference", "current data", cs), (cs, "current data", "reference", rs)):
+        if col.numeric is None and its.numeric is None:  # column_kinds' numeric over text on both sides
             raise ColumnTypesDiffer(
                 f"column {name!r} is numeric in the current data but {col.type} in the "
                 "reference (or the other way round): give it the same type in both frames", name,
+            )
+        if col.numeric is None:  # engine.numeric_values' message, its first word without a row (counts keep none)
+            made = f", made text by {word}," if (word := _first_word(col)) else ""
+            raise ColumnTypesDiffer(
+                f"column {name!r} is {col.type}{made} in the {side} but numeric in the {other}: give it the same "
+                "type in both frames", name,
             )
     engine.refuse_mixed_temporal(name, rs.type, cs.type)
     r, c = rs.numeric, cs.numeric
@@ -2585,7 +2602,9 @@ def _refuse_nul(path: str, batch: pa.RecordBatch, done: int) -> None:
 
 
 def _nul_refusal(path: str, name: str, row: int, value: str) -> DataSourceError:
-    return DataSourceError(f"{path}: column {name!r} holds a NUL byte on row {row} ({value!r}), which no CSV text "
+    from ctloop.contract import row_said
+
+    return DataSourceError(f"{path}: column {name!r} holds a NUL byte on {row_said(row)} ({value!r}), which no CSV text "
                            "holds: remove it (tr -d '\\000') or export the table again, as UTF-8 CSV or as Parquet")
 
 

@@ -13,6 +13,11 @@ from typing import NamedTuple
 # lost. Peak RSS of the sink for one pair (docs/inference-log.md "Body size"): 16 MiB v1 body
 # (14,181 rows x 50) 384 MiB, 64 MiB 1,123 MiB, past the manifest's 1 GiB memory limit
 MAX_BODY_BYTES = 16 << 20
+# bytes a request head (request line and headers) may take: Go's http.DefaultMaxHeaderBytes (net/http/server.go),
+# what KServe's agent itself accepts (cmd/agent/main.go at v0.20.0 sets no MaxHeaderBytes), the limit of the
+# sink's own protocol (:mod:`ctloop.inference_log.protocol`) and so the longest ce-id or metadata header a
+# logged key can be (the label store refuses longer keys: ``ctloop.labels.store``)
+MAX_HEAD_BYTES = 1 << 20
 # the most values one event (a request or a response body) may hold: the sink's memory goes by
 # values, not bytes, and peaks at the join and flush, after the event was acknowledged; a row costs
 # as much as ROW_VALUES values (its identity columns), so an event counts its values plus
@@ -82,6 +87,6 @@ SINK_SETTINGS = {
     "drain_timeout_seconds": Setting(int, DRAIN_TIMEOUT_SECONDS, 0, True, variable=False),
 }
 
-__all__ = ["Setting", "SINK_SETTINGS", "MAX_BODY_BYTES", "VALUES_DIVISOR", "ROW_VALUES", "max_values", "MAX_VALUES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
+__all__ = ["Setting", "SINK_SETTINGS", "MAX_BODY_BYTES", "MAX_HEAD_BYTES", "VALUES_DIVISOR", "ROW_VALUES", "max_values", "MAX_VALUES", "MAX_OBJECT_BYTES", "CHECKPOINT_OBJECTS", "PROGRESS_OBJECTS", "JOIN_TTL_SECONDS",
            "MAX_COLUMNS", "FLUSH_ROWS", "FLUSH_SECONDS", "SINK_JOIN_TTL_SECONDS", "WAL_DIR", "DRAIN_TIMEOUT_SECONDS",
            "TEMP_GRACE_SECONDS"]

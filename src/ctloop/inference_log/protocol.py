@@ -34,6 +34,7 @@ from urllib.parse import unquote
 import httptools
 
 from ctloop.inference_log.app import WANTED, Answer, Pending, SinkApp, json_answer
+from ctloop.inference_log.defaults import MAX_HEAD_BYTES
 
 log = logging.getLogger("ctloop.inference_log")
 
@@ -41,10 +42,8 @@ _STATUS = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s i
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 UPGRADE_REFUSED = "protocol upgrades are not supported: POST CloudEvents over HTTP/1.1"
 MAX_QUEUED = 32  # answers a connection may owe (pipelined requests) before it is read no further
-# bytes a request head (request line and headers) may take: Go's http.DefaultMaxHeaderBytes, what
-# KServe's agent itself accepts. httptools has no limit: without one a head that never ends was
-# kept in memory as it came, however large
-MAX_HEAD_BYTES = 1 << 20
+# bytes a request head may take (defaults.MAX_HEAD_BYTES). httptools has no limit: without one a head
+# that never ends was kept in memory as it came, however large
 # seconds a request may go without a byte once begun before it is answered 408 and its connection
 # closed (a client gone without a FIN, a Content-Length larger than the body): checked with the
 # keep-alive timer, so after up to this plus the keep-alive timeout

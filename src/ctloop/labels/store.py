@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
 from ctloop.contract import blank_labels, shown_value
 from ctloop.errors import ConfigError, DataSourceError, DataValidationError
+from ctloop.inference_log.defaults import MAX_HEAD_BYTES
 from ctloop.metrics import LARGEST_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -549,7 +550,7 @@ def _as_read(frame: pd.DataFrame, first: int) -> pd.DataFrame:
 _CODE = r"^\s*[+-]?0[0-9]"
 
 # the rules of the keys, labels and instances, in the order a refusal names them
-_RULE_ORDER = ("exact_key", "non_null key", "non_null label", "one_kind", "finite", "non_negative_int")
+_RULE_ORDER = ("exact_key", "non_null key", "logged_key", "non_null label", "one_kind", "finite", "non_negative_int")
 _TIME_RULE_ORDER = ("time_range", "iso_8601", "not_future")  # label_time's, as label_times then _future raise them
 
 
@@ -710,6 +711,14 @@ class _Tally:
         if int(keys.isna().sum()):
             self._add(self.rules, "non_null key", (key, "non_null", int(keys.isna().sum()),
                                                    "labels without a key value"))
+        from ctloop.inference_log.events import INFERENCE_ID
+
+        if key != INFERENCE_ID and (unlogged := _unlogged_keys(keys)) is not None:
+            count, row, why = unlogged
+            self._add(self.rules, "logged_key", (key, "logged_key", count, (
+                f"keys no logged {key} can be ({why}): the log's keys are HTTP header values (the request's ce-id or "
+                f"a metadata header), which hold no control character but tab and take at most {MAX_HEAD_BYTES} "
+                f"bytes; row {first + row + 1}: {shown_value(keys.iloc[row], ends=True)}")))
         blank = blank_labels(frame[label])  # '' or spaces: no label yet, as prepare_data and the fit read it
         missing = frame[label].isna() | blank
         if int(missing.sum()):
@@ -770,6 +779,39 @@ class _Tally:
         else:
             out.insert(len(out.columns) - 1, LABEL, values.astype(float))
         return out
+
+
+def _unlogged_keys(keys: pd.Series) -> tuple[int, int, str] | None:
+    """``(count, first row position, why)`` of the keys (:func:`normalise_keys`' text) that no key of the
+    inference log can be, None for none: keys holding a control character but tab (:data:`_CONTROL`: a NUL, a
+    newline) or longer than :data:`~ctloop.inference_log.defaults.MAX_HEAD_BYTES`. The log's ``request_id`` is the
+    request's ``Ce-Id`` header (KServe's agent, ``pkg/logger/handler.go`` ``getOrCreateID`` at v0.20.0: the header,
+    else a new UUID), a business key one of its metadata headers; the agent is a Go ``http.Server`` without
+    ``MaxHeaderBytes`` (``cmd/agent/main.go``, v0.20.0): Go's ``http.DefaultMaxHeaderBytes`` (1 MiB) for the whole
+    head, and Go refuses a header value holding a control character but tab (``httpguts.ValidHeaderFieldValue``,
+    RFC 9110 section 5.5), as the sink's parser (llhttp) does. Such a key was stored and joined nothing, without a
+    word. ``meta_inference_id`` (a v2 body's ``id``: a JSON string may hold anything) is not checked."""
+    import numpy as np
+    import pandas as pd
+
+    if not len(keys) or not (keys.dtype == object or isinstance(keys.dtype, pd.StringDtype)):
+        return None
+    # characters, at most its UTF-8 bytes: more characters than the head has bytes is past it whatever they are
+    long = keys.str.len().gt(MAX_HEAD_BYTES).to_numpy(dtype=bool, na_value=False)
+    control = np.zeros(len(keys), dtype=bool)
+    joined = keys.str.cat()  # missing keys left out
+    if any(c in joined for c in _CONTROLS):  # 32 searches in C (1e6 UUIDs: 0.9 s with a regex value by value)
+        control = keys.map(lambda v: isinstance(v, str) and bool(_CONTROL.search(v))).to_numpy(dtype=bool)
+    wrong = control | long
+    if not wrong.any():
+        return None
+    at = int(wrong.argmax())
+    why = []
+    if control.any():
+        why.append(f"{int(control.sum())} holding a control character such as a NUL or a newline")
+    if long.any():
+        why.append(f"{int(long.sum())} longer than {MAX_HEAD_BYTES} characters")
+    return int(wrong.sum()), at, ", ".join(why)
 
 
 _TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
@@ -1372,7 +1414,9 @@ def _csv_batches(source_uri: str, key: str, batch_rows: int, label: str = "label
         names = [str(c) for c in pd.read_csv(io.BytesIO(text), nrows=0).columns]
     except pd.errors.EmptyDataError as exc:  # only blank lines (a gzipped empty file)
         raise DataSourceError(f"{source_uri} has no header (no columns or rows): {no_header}") from exc
-    refuse_other_separator(source_uri, names)  # a ';' file: before its rows' field count (decimal commas)
+    # a ';' file: before its rows' field count (decimal commas), in read_table's words: its first rows name a
+    # decimal comma and the pandas.read_csv reading that keeps it, not "write it with ','" (round 61)
+    refuse_other_separator(source_uri, names, text)
     if any(re.fullmatch(r".+\.\d+", n) for n in names):  # a column named twice (pandas: "label.1")
         _refuse_repeated_header(source_uri, io.BytesIO(text), None, pd.DataFrame(columns=names))
     na = {n: [""] if n == key else list(STR_NA_VALUES) for n in names}
@@ -1589,6 +1633,7 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
 
 # what makes valid UTF-8 bytes no text: C0 controls but tab, and DEL
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROLS = tuple(map(chr, (*range(0x09), *range(0x0a, 0x20), 0x7f)))  # the same, one by one
 
 
 def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.DataFrame:
