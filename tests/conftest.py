@@ -373,13 +373,31 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [item for f in ordered for item in files[f]]
 
 
+def remove_template_stores() -> None:
+    """Remove the MLflow stores this process registered once to copy from (``tempfile.mkdtemp``
+    directories: registry_support's templates, monitor_support's champions), if it made any."""
+    import sys
+
+    for module, memo in (("tests.integration.registry_support", "_TEMPLATES"),
+                         ("tests.integration.monitor_support", "_CHAMPIONS")):
+        made = getattr(sys.modules.get(module), memo, None)
+        if not made:
+            continue
+        for kept in made.values():
+            shutil.rmtree(kept[0] if isinstance(kept, tuple) else kept, ignore_errors=True)
+        made.clear()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Every process a test started has ended by now (fixtures are torn down): name and kill
-    any that has not, so a leak shows in the summary instead of lingering on the machine."""
+    any that has not, so a leak shows in the summary instead of lingering on the machine. The
+    template MLflow stores go too (:func:`remove_template_stores`): this hook runs in each xdist
+    worker, the process that made them."""
     import signal
 
     from ctloop.local import descendants
 
+    remove_template_stores()
     if session.config.pluginmanager.hasplugin("dsession"):
         return  # the xdist controller: its children are the workers, each checks its own
     # multiprocessing's resource tracker (started by a spawn pool, ``backtest --compare --jobs``) is
