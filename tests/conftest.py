@@ -305,14 +305,18 @@ def _kfp_local_print_restored():
         warnings.warn("builtins.print was left replaced (kfp.local indented_print): restored", stacklevel=1)
 
 
+def _for_the_session(memo):
+    """Yield ``memo`` (a per-process memo of tests/fixtures) for the session; its files removed at the end."""
+    yield memo
+    memo.removed()
+
+
 @pytest.fixture(scope="session")
 def _mlflow_schema_template(tmp_path_factory):
     """MLflow's sqlite schema migrated once per test process and copied into each fresh sqlite
     store this process opens (tests/fixtures/mlflow_schema.py): a fresh store's migrations cost
     1.2–1.4 s of CPU each, paid by a few hundred tests."""
-    template = SchemaTemplate(tmp_path_factory.getbasetemp())
-    yield template
-    template.removed()
+    yield from _for_the_session(SchemaTemplate(tmp_path_factory.getbasetemp()))
 
 
 @pytest.fixture(scope="session")
@@ -320,14 +324,7 @@ def _kfp_compile_memo():
     """kfp's YAML writer remembered per test process (tests/fixtures/kfp_compile_memo.py): the same
     compiled specs give the same file without PyYAML's pure-Python emitter, ~0.5-1 s of CPU a compile
     (``ctloop apply`` compiles each of a spec's pipelines at every apply)."""
-    memo = CompileMemo()
-    yield memo
-    memo.removed()
-
-
-@pytest.fixture(autouse=True)
-def _kfp_compile_memo_installed(_kfp_compile_memo):
-    _kfp_compile_memo.installed()
+    yield from _for_the_session(CompileMemo())
 
 
 @pytest.fixture(scope="session")
@@ -336,13 +333,13 @@ def _kfp_read_memo():
     the same package bytes give the same specs without PyYAML's pure-Python loader, ~1 s of CPU a
     run created from the continuous-training pipeline (every ``trigger``, ``approve`` and keyed run
     against a KFP double, in tests/unit, tests/ops, tests/integration, tests/e2e alike)."""
-    memo = ReadMemo()
-    yield memo
-    memo.removed()
+    yield from _for_the_session(ReadMemo())
 
 
 @pytest.fixture(autouse=True)
-def _kfp_read_memo_installed(_kfp_read_memo):
+def _kfp_memos_installed(_kfp_compile_memo, _kfp_read_memo):
+    """Both kfp memos in place for every test (a test may have bypassed or replaced one)."""
+    _kfp_compile_memo.installed()
     _kfp_read_memo.installed()
 
 
@@ -373,13 +370,31 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [item for f in ordered for item in files[f]]
 
 
+def remove_template_stores() -> None:
+    """Remove the MLflow stores this process registered once to copy from (``tempfile.mkdtemp``
+    directories: registry_support's templates, monitor_support's champions), if it made any."""
+    import sys
+
+    for module, memo in (("tests.integration.registry_support", "_TEMPLATES"),
+                         ("tests.integration.monitor_support", "_CHAMPIONS")):
+        made = getattr(sys.modules.get(module), memo, None)
+        if not made:
+            continue
+        for kept in made.values():
+            shutil.rmtree(kept[0] if isinstance(kept, tuple) else kept, ignore_errors=True)
+        made.clear()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Every process a test started has ended by now (fixtures are torn down): name and kill
-    any that has not, so a leak shows in the summary instead of lingering on the machine."""
+    any that has not, so a leak shows in the summary instead of lingering on the machine. The
+    template MLflow stores go too (:func:`remove_template_stores`): this hook runs in each xdist
+    worker, the process that made them."""
     import signal
 
     from ctloop.local import descendants
 
+    remove_template_stores()
     if session.config.pluginmanager.hasplugin("dsession"):
         return  # the xdist controller: its children are the workers, each checks its own
     # multiprocessing's resource tracker (started by a spawn pool, ``backtest --compare --jobs``) is

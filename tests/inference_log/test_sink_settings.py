@@ -146,7 +146,7 @@ def test_the_flags_and_the_variables_share_one_definition_of_each_setting():
     args = build_parser().parse_args(["logger", "serve", "--root", "/tmp/x"])
     from_env = settings_from_env({"CTLOOP_LOG_ROOT": "/tmp/x"})
     assert set(defaults.SINK_SETTINGS) == {"flush_rows", "flush_seconds", "join_ttl_seconds", "max_columns",
-                                           "max_body_bytes", "drain_timeout_seconds"}
+                                           "max_body_bytes", "drain_timeout_seconds", "token_recheck_seconds"}
     for name, setting in defaults.SINK_SETTINGS.items():
         assert getattr(args, name) == setting.default, name
         if setting.variable:
@@ -177,6 +177,46 @@ def test_the_drain_timeout_is_one_of_the_settings_its_default_and_bound_written_
     env = {"CTLOOP_LOG_ROOT": str(tmp_path / "log"), "CTLOOP_LOG_WAL": str(tmp_path / "wal"),
            "CTLOOP_LOG_DRAIN_TIMEOUT_SECONDS": "nonsense"}
     assert "drain_timeout_seconds" not in settings_from_env(env)
+
+
+def test_the_token_recheck_interval_is_one_of_the_settings_its_default_written_once(tmp_path, monkeypatch):
+    """How often ``--token-file`` is looked at was 5 s written in ``Access`` alone: now
+    ``--token-recheck-seconds`` (default 5, 0: before every request) reaches the sink's ``Access``,
+    its default and bound written once in ``SINK_SETTINGS``."""
+    import ctloop.inference_log.app as app
+    from ctloop.cli import build_parser, logger
+    from ctloop.errors import ConfigError
+    from ctloop.inference_log import defaults
+    from ctloop.inference_log.app import settings_from_env
+
+    setting = defaults.SINK_SETTINGS["token_recheck_seconds"]
+    assert (setting.kind, setting.default, setting.low, setting.low_allowed) == (float, 5.0, 0, True)
+    assert app.Access().recheck_seconds == setting.default == defaults.TOKEN_RECHECK_SECONDS
+    token = tmp_path / "token"
+    token.write_text("s3cret\n")
+    root = ["--root", str(tmp_path / "log"), "--wal", str(tmp_path / "wal"), "--token-file", str(token)]
+    assert build_parser().parse_args(["logger", "serve", *root]).token_recheck_seconds == 5.0
+    logger._check(build_parser().parse_args(["logger", "serve", *root, "--token-recheck-seconds", "0"]))
+    with pytest.raises(ConfigError, match=r"^--token-recheck-seconds -1.0 must be a finite number of seconds >= 0 "
+                                          r"\(default 5.0\)$"):
+        logger._check(build_parser().parse_args(["logger", "serve", *root, "--token-recheck-seconds", "-1"]))
+    made = []
+
+    class Stop(Exception):
+        pass
+
+    def access(**kwargs):
+        made.append(kwargs["recheck_seconds"])
+        raise Stop
+
+    monkeypatch.setattr(app, "Access", access)
+    with pytest.raises(Stop):  # logger serve builds its Access with the flag's value
+        logger._serve(build_parser().parse_args(["logger", "serve", *root, "--token-recheck-seconds", "0.25"]))
+    assert made == [0.25]
+    # no variable of the app factory: it takes no token
+    env = {"CTLOOP_LOG_ROOT": str(tmp_path / "log"), "CTLOOP_LOG_WAL": str(tmp_path / "wal"),
+           "CTLOOP_LOG_TOKEN_RECHECK_SECONDS": "nonsense"}
+    assert "token_recheck_seconds" not in settings_from_env(env)
 
 
 @pytest.mark.parametrize(("name", "bad", "good"), [

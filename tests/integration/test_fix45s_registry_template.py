@@ -147,3 +147,22 @@ def test_a_copy_is_the_registration_apart_from_ids_and_times(tmp_path):
         np.testing.assert_array_equal(load("alike", "1").predict_proba(frame[["x", "c"]]), want)
     pd.testing.assert_frame_equal(copied.load_reference("alike", "1"), reference)
     assert copied.champion("alike").version == "1"
+
+
+def test_the_template_stores_are_removed_at_session_end(tmp_path, monkeypatch):
+    """The stores registered once per process (register_fitted's templates, monitor_support's
+    champions, each made with ``tempfile.mkdtemp``) were never removed: a run left one directory of
+    an MLflow database and artifacts per template in /tmp. The session's end removes them, in each
+    xdist worker (``pytest_sessionfinish`` runs there, as in a plain run)."""
+    from tests import conftest
+    from tests.integration import monitor_support
+
+    made = [tmp_path / "registered-x", tmp_path / "champion-x"]
+    for root in made:
+        (root / "mlartifacts").mkdir(parents=True)
+        (root / "mlflow.db").write_bytes(b"")
+    monkeypatch.setattr(registry_support, "_TEMPLATES", {("key",): made[0]})
+    monkeypatch.setattr(monitor_support, "_CHAMPIONS", {24000: (made[1], None)})
+    conftest.remove_template_stores()
+    assert [root.exists() for root in made] == [False, False]
+    assert registry_support._TEMPLATES == {} and monitor_support._CHAMPIONS == {}

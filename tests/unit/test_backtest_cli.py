@@ -1,8 +1,11 @@
 """``ctloop backtest --config ctloop.yaml --model NAME`` and ``--compare``: the model's own sections,
 the monitoring rules as the default policy, one table and one plot for every policy."""
 
+import contextlib
 import csv
+import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -55,18 +58,33 @@ def test_config_replays_the_models_monitoring_rules(default_report):
     assert all(w["rule"] in ("none", "realized_z", "recovery", "cooldown") for w in judged)
 
 
-def test_compare_writes_one_table_and_one_plot(spec, tmp_path, capsys):
-    code = main(["backtest", "--config", str(spec), "--model", "credit", "--window", "60D", "--label-delay", "20D",
-                 "--compare", "never,always,default", "--jobs", "1", "--output", str(tmp_path)])
+def compare_argv(spec) -> list[str]:
+    """``ctloop backtest --compare never,always,default`` of the spec's model, 60-day windows, labels 20 days late."""
+    return ["backtest", "--config", str(spec), "--model", "credit", "--window", "60D", "--label-delay", "20D",
+            "--compare", "never,always,default"]
+
+
+@pytest.fixture(scope="module")
+def one_job_compare(spec, tmp_path_factory) -> tuple[int, Path, str]:
+    """``compare_argv --jobs 1``: its exit code, output directory and what it printed. One run read by
+    the table test and by the parallel test (the table its two processes must give)."""
+    out = tmp_path_factory.mktemp("compare-one-job")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main([*compare_argv(spec), "--jobs", "1", "--output", str(out)])
+    return code, out, printed.getvalue()
+
+
+def test_compare_writes_one_table_and_one_plot(one_job_compare):
+    code, output, out = one_job_compare
     assert code == 0
-    out = capsys.readouterr().out
     assert "[never] window" in out and "[always] window" in out and "[default] window" in out  # progress
-    rows = list(csv.DictReader((tmp_path / "compare.csv").open()))
+    rows = list(csv.DictReader((output / "compare.csv").open()))
     assert [r["policy"] for r in rows] == ["never", "always", "default"]
     assert rows[0]["retrains"] == "0" and int(rows[1]["retrains"]) > 0 and rows[1]["delta_vs_always_pts"] == "0.0"
-    data = json.loads((tmp_path / "compare.json").read_text())
+    data = json.loads((output / "compare.json").read_text())
     assert data["reports"]["default"]["config"]["label_delay"] == "20D"
-    assert (tmp_path / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    assert (output / "compare.png").read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -115,20 +133,19 @@ def test_compare_of_an_error_metric_reads_as_a_relative_difference():
     assert auc[1]["delta_vs_always_pts"] == -1.5 and "delta_vs_always_pct" not in auc[1]
 
 
-def test_compare_replays_the_policies_in_parallel_processes_with_the_same_results(spec, tmp_path, capfd):
+def test_compare_replays_the_policies_in_parallel_processes_with_the_same_results(spec, one_job_compare, tmp_path,
+                                                                                  capfd):
     """``--jobs 2`` replays two policies at a time, each in its own process (one OpenMP thread each:
     ``run_backtest``): the same table as one after the other, every window's progress line printed
     by the process that replayed it, and a data error raised in a child process is the same one-line
     error (exit 2) as in one process."""
-    argv = ["backtest", "--config", str(spec), "--model", "credit", "--window", "60D",
-            "--compare", "never,always,default"]
-    assert main([*argv, "--jobs", "1", "--quiet", "--output", str(tmp_path / "one")]) == 0
+    code, one, _ = one_job_compare  # the same policies replayed one after the other, in this process
+    assert code == 0
     capfd.readouterr()
-    assert main([*argv, "--jobs", "2", "--output", str(tmp_path / "two")]) == 0
+    assert main([*compare_argv(spec), "--jobs", "2", "--output", str(tmp_path / "two")]) == 0
     out = capfd.readouterr().out
     assert "[never] window" in out and "[always] window" in out and "[default] window" in out
-    one, two = ((tmp_path / d / "compare.csv").read_text() for d in ("one", "two"))
-    assert one == two
+    assert (one / "compare.csv").read_text() == (tmp_path / "two" / "compare.csv").read_text()
     bad = tmp_path / "bad.csv"
     make_credit_data(n_rows=600, seed=3).assign(**{CREDIT_TARGET: "yes"}).to_csv(bad, index=False)
     code = main(["backtest", "--data", str(bad), "--target", CREDIT_TARGET, "--time-column", CREDIT_TIME_COLUMN,

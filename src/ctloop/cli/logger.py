@@ -71,7 +71,8 @@ def _serve(args: argparse.Namespace) -> int:
     _check(args)
     access = Access(token_file=args.token_file,
                     agent_ports=frozenset([args.agent_port]) if args.agent_port else frozenset(),
-                    metrics_port=args.metrics_port)  # reads the token now: a bad file fails before binding
+                    metrics_port=args.metrics_port,
+                    recheck_seconds=args.token_recheck_seconds)  # reads the token now: a bad file fails before binding
     sink = Sink(args.root, args.wal, flush_rows=args.flush_rows, flush_seconds=args.flush_seconds,
                 join_ttl_seconds=args.join_ttl_seconds, max_columns=args.max_columns,
                 max_values=max_values(args.max_body_bytes))
@@ -239,7 +240,10 @@ def register(subparsers) -> None:
                                "values, 16 a row included (413 too_many_values): memory goes by values, see "
                                "docs/inference-log.md \"Body size\"",
              "drain_timeout_seconds": "on SIGTERM, how long open requests may take before the final flush (keep "
-                                      "the pod's terminationGracePeriodSeconds above preStop sleep + this + the flush)"}
+                                      "the pod's terminationGracePeriodSeconds above preStop sleep + this + the flush)",
+             "token_recheck_seconds": "with --token-file: look at the file at most this often and re-read it when it "
+                                      "changed (a rotated Secret's token is in force within this time; 0: before "
+                                      "every request)"}
     for name, setting in SINK_SETTINGS.items():  # most also CTLOOP_LOG_<NAME> for the app_from_env factory
         s.add_argument("--" + name.replace("_", "-"), type=in_digits(setting.kind), default=setting.default, help=helps.get(name))
     s.set_defaults(handler=_serve)

@@ -43,7 +43,13 @@ from typing import Any, NamedTuple
 import orjson
 
 from ctloop.errors import ConfigError
-from ctloop.inference_log.defaults import CLOCK_SKEW_SECONDS, SINK_SETTINGS, WAL_DIR, max_values
+from ctloop.inference_log.defaults import (
+    CLOCK_SKEW_SECONDS,
+    SINK_SETTINGS,
+    TOKEN_RECHECK_SECONDS,
+    WAL_DIR,
+    max_values,
+)
 from ctloop.inference_log.events import (
     CONTENT_CODINGS,
     MAX_BODY_BYTES,
@@ -102,12 +108,13 @@ def read_token(path: str) -> bytes:
 @dataclass
 class Access:
     """Who may do what on which port (see the module docstring). ``token_file`` is re-read
-    when it changes (a rotated Secret), checked at most every ``recheck_seconds``."""
+    when it changes (a rotated Secret), checked at most every ``recheck_seconds`` (``logger serve
+    --token-recheck-seconds``)."""
 
     token_file: str | None = None
     agent_ports: frozenset[int] = frozenset()
     metrics_port: int | None = None
-    recheck_seconds: float = 5.0
+    recheck_seconds: float = TOKEN_RECHECK_SECONDS
     _digest: bytes | None = field(default=None, repr=False)
     _mtime: float = field(default=0.0, repr=False)
     _checked: float = field(default=0.0, repr=False)

@@ -27,6 +27,7 @@ HIGH: dict[str, int] = {
     "max_columns": 100_000,
     "max_body_bytes": 1 << 32,  # 4 GiB: a 64 MiB body already takes ~1.1 GiB of memory to join
     "drain_timeout_seconds": DAY,
+    "token_recheck_seconds": DAY,
 }
 
 
