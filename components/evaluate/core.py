@@ -1129,10 +1129,21 @@ def _champion_unseen(champion: Any, meta: dict[str, Any] | None, rows: pd.DataFr
     return [x for x in said if x]
 
 
+def delta_note(metric: str, challenger: str = "the challenger's", champion: str = "the champion's") -> str:
+    """How a comparison's delta of ``metric`` reads, or ``""`` for a higher-is-better metric: the delta is the
+    challenger's gain (:func:`paired_bootstrap`: positive = the challenger better), so an error's (rmse, mae,
+    log_loss) is the champion's minus the challenger's, and "rmse delta -16.0590" is an error 16 higher, not
+    lower. One clause for every place that shows such a delta (the reason and its worst slice, the markdown
+    summary, :func:`ctloop.retrain.choose_start`'s note); ``challenger``/``champion`` name the two models'."""
+    if not M.lower_is_better(metric):
+        return ""
+    return f"a lower {metric} is better, the delta is {champion} minus {challenger}"
+
+
 def _sign_note(primary: str, delta: float) -> str:
-    """:func:`ctloop.metrics.delta_note` for a delta shown in a reason: none for a zero delta or none at all,
-    which read alike either way."""
-    return M.delta_note(primary) if math.isfinite(delta) and delta != 0 else ""
+    """:func:`delta_note` for a delta shown in a reason: none for a zero delta or none at all, which read alike
+    either way."""
+    return delta_note(primary) if math.isfinite(delta) and delta != 0 else ""
 
 
 def _slice_skipped(primary: str, task: str, y: np.ndarray, labels: list) -> str:
@@ -1172,7 +1183,7 @@ def metric_values(decision: GateDecision) -> dict[str, float]:
     if decision.comparison:
         # the comparison's own values (over both models' classes): .delta is the challenger's gain, so
         # <primary>.challenger − .champion for a higher-is-better metric and .champion − .challenger for an
-        # error (rmse, mae, log_loss: ctloop.metrics.delta_note)
+        # error (rmse, mae, log_loss: delta_note)
         for key in ("challenger", "champion", "delta", "ci_low", "ci_high"):
             if decision.comparison[key] == decision.comparison[key]:
                 out[f"{decision.primary_metric}.{key}"] = _digits(decision.comparison[key])
@@ -1212,7 +1223,7 @@ def render_markdown(decision: GateDecision) -> str:
                 else:
                     detail = f"{label}: Δ{c['metric']} undefined on this holdout, tolerance {tolerance}"
             lines.append(f"| {c['check']} | {detail} | {'pass' if c['passed'] else 'FAIL'} |")
-        if decision.comparison and (sign := M.delta_note(decision.primary_metric)):
+        if decision.comparison and (sign := delta_note(decision.primary_metric)):
             lines += ["", f"Δ{decision.primary_metric}: {sign}."]
     if decision.slices:
         lines += ["", "| slice | rows | challenger | champion | Δ | CI |", "|---|---|---|---|---|---|"]
@@ -1228,4 +1239,4 @@ def render_markdown(decision: GateDecision) -> str:
 
 
 __all__ = ["MIN_SLICE_ROWS", "GateDecision", "align_classes", "check", "paired_bootstrap", "score", "gate", "run",
-           "metric_values", "render_markdown"]
+           "metric_values", "render_markdown", "delta_note"]

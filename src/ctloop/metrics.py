@@ -121,17 +121,6 @@ def lower_is_better(metric: str) -> bool:
     return metric in LOWER_IS_BETTER
 
 
-def delta_note(metric: str, challenger: str = "the challenger's", champion: str = "the champion's") -> str:
-    """How a comparison's delta of ``metric`` reads, or ``""`` for a higher-is-better metric: the delta is the
-    challenger's gain (``paired_bootstrap``: positive = the challenger better), so an error's (rmse, mae,
-    log_loss) is the champion's minus the challenger's, and "rmse delta -16.0590" is an error 16 higher, not
-    lower. One clause for every place that shows such a delta (the gate's reason and its worst slice, the
-    gate's markdown, the start a retrain chose); ``challenger``/``champion`` name the two models'."""
-    if metric not in LOWER_IS_BETTER:
-        return ""
-    return f"a lower {metric} is better, the delta is {champion} minus {challenger}"
-
-
 def worse_by(metric: str, value: float, reference: float) -> float:
     """How much worse ``value`` is than ``reference`` (positive = worse), for either direction."""
     return value - reference if metric in LOWER_IS_BETTER else reference - value
@@ -430,6 +419,6 @@ def probability_matrix(score: Any, n_classes: int) -> np.ndarray:
 
 
 __all__ = ["share_text", "CLASSIFICATION", "REGRESSION", "LOWER_IS_BETTER", "RANGES", "never_met", "never_dropped", "TASKS", "names", "default_primary", "check_name",
-           "lower_is_better", "delta_note", "worse_by", "passes", "fast_auc", "class_key", "class_positions", "same_class_text", "known_classes",
+           "lower_is_better", "worse_by", "passes", "fast_auc", "class_key", "class_positions", "same_class_text", "known_classes",
            "classification", "UNSEEN_VALUE", "unseen_share", "at_share",
            "regression", "compute", "probability_matrix"]

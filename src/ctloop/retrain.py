@@ -55,7 +55,7 @@ class StartChoice:
     check_rows: int = 0  # the newest of them, both models were scored on
     metric: str = ""
     delta: float | None = None  # the candidate's gain over the whole window's model (better positive: for an error
-    # metric, rmse, mae, log_loss, the whole window's minus the candidate's; ctloop.metrics.delta_note)
+    # metric, rmse, mae, log_loss, the whole window's minus the candidate's; evaluate's delta_note)
     ci_low: float | None = None
 
     @property
@@ -151,7 +151,7 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     from ctloop.components.evaluate import core as eval_core
     from ctloop.components.train import core as train_core
     from ctloop.contract import parse_times
-    from ctloop.metrics import default_primary, delta_note
+    from ctloop.metrics import default_primary
     from ctloop.monitoring import policy
     from ctloop.timeutil import to_utc
 
@@ -215,7 +215,7 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     versus = eval_core.metric_values(decision)
     choice.delta, choice.ci_low = (versus.get(policy.paid_key(choice.metric, stat)) for stat in ("delta", "ci_low"))
     choice.kept = policy.pays(choice.ci_low)
-    sign = (delta_note(choice.metric, challenger="the candidate's", champion="the whole window's")
+    sign = (eval_core.delta_note(choice.metric, challenger="the candidate's", champion="the whole window's")
             if choice.delta else "")  # a zero delta (or none) reads alike either way
     numbers = (f"since {choice.candidate} vs the whole window on the newest {len(check)} rows since: {choice.metric} "
                f"delta {_signed(choice.delta)}" + (f" ({sign})" if sign else "") + f", ci_low {_signed(choice.ci_low)}")

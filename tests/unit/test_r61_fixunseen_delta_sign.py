@@ -4,7 +4,7 @@ same delta was left unexplained in the worst slice's part of the reason (``worst
 the markdown summary (``Δrmse -16.0590``), the start a retrain chose (``rmse delta …, ci_low …``, which the
 backtest puts in front of the gate's reason: one line with an explained and an unexplained delta), and the
 log_loss comparison over both models' classes (the ``over both models' classes`` text). Each now carries the one
-clause of :func:`ctloop.metrics.delta_note`; a higher-is-better metric reads as before."""
+clause of ``evaluate.delta_note``; a higher-is-better metric reads as before."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from ctloop import metrics as M
 from ctloop.components.evaluate import core as evaluate
 from ctloop.components.train.core import fit
 from ctloop.config import GateConfig, TrainingConfig
@@ -77,7 +76,7 @@ def test_a_higher_is_better_metric_reads_as_before(regression):
                              bootstrap_rounds=200)
     assert "is better, the delta is" not in decision.reason
     assert "is better, the delta is" not in evaluate.render_markdown(decision)
-    assert M.delta_note("r2") == "" and M.delta_note("roc_auc") == ""
+    assert evaluate.delta_note("r2") == "" and evaluate.delta_note("roc_auc") == ""
 
 
 def test_log_loss_over_both_models_classes_says_how_its_delta_reads():
