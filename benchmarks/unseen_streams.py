@@ -1134,10 +1134,11 @@ def fertility_replacement_bool() -> pd.DataFrame:
 
 def mvreg_prog_unicode() -> pd.DataFrame:
     """Multiclass, no drift (a control): a high-school student's programme (statsmodels 0.15.0's test table
-    ``multivariate/tests/results/mvreg.csv``: UCLA's 600 students, 'academic' 308, 'general' 138, 'vocational' 154)
+    ``multivariate/tests/results/mvreg.csv``: UCLA's 600 students, 'academic' 271, 'general' 138, 'vocational' 191)
     from locus of control, self-concept, motivation and reading, writing and science scores; the class names written
     in three scripts, as a multilingual form exports them: 'académique' (an accent), '普通科' (CJK), '🛠️ vocational'
-    (an emoji with its variation selector U+FE0F); rows shuffled (seed 614), 10 daily windows of 60 rows."""
+    (an emoji with its variation selector U+FE0F), written as pandas writes any CSV (UTF-8, whatever the locale); rows
+    shuffled (seed 614), 10 daily windows of 60 rows."""
     m = pd.read_csv(_file("statsmodels", "multivariate/tests/results/mvreg.csv"))
     m = m.sample(frac=1.0, random_state=614).reset_index(drop=True)
     rng = np.random.default_rng(614)
@@ -1151,7 +1152,7 @@ def breast_cancer_constant() -> pd.DataFrame:
     """Binary, no drift (a control): is a breast mass malignant (scikit-learn 1.9.1's bundled
     ``datasets/data/breast_cancer.csv``, the Wisconsin diagnostic set: 569 fine-needle aspirates, 30 features,
     'malignant' 212 / 'benign' 357), rows shuffled (seed 615), 10 daily windows of ~57 rows; as a lab's export writes
-    it: a sample id per row ('FNA-04711'), and two columns that never change (the lab 'WDBC' and the protocol 2)."""
+    it: a sample id per row ('FNA-34975', the first row's; 10000-99999), and two columns that never change (the lab 'WDBC' and the protocol 2)."""
     import sklearn.datasets
 
     bunch = sklearn.datasets.load_breast_cancer(as_frame=True)
@@ -1183,11 +1184,6 @@ def stocks_symbol_monthnames() -> pd.DataFrame:
                         "change_12m": (s["price"] / by.shift(12) - 1).round(4),
                         TARGET: s["symbol"]})
     return out
-
-
-def _write_utf8(frame: pd.DataFrame, path: Path) -> None:
-    """UTF-8 as every exporter writes it today (pandas' default too: named so that no locale changes it)."""
-    frame.to_csv(path, index=False, encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -1269,7 +1265,7 @@ UNSEEN = [
     Unseen("fertility_rate_int64", 61, "365D", '--task regression --thresholds \'{"rmse": 10000}\'',
            fertility_rate_int64, ".parquet"),
     Unseen("fertility_replacement_bool", 61, "365D", "", fertility_replacement_bool, ".parquet"),
-    Unseen("mvreg_prog_unicode", 61, "1D", "", mvreg_prog_unicode, write=_write_utf8),
+    Unseen("mvreg_prog_unicode", 61, "1D", "", mvreg_prog_unicode),
     Unseen("breast_cancer_constant", 61, "1D", "", breast_cancer_constant),
     Unseen("stocks_symbol_monthnames", 61, "365D", "", stocks_symbol_monthnames),
 ]

@@ -1032,18 +1032,18 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         # the comparison scores both models over the union of their classes; each model's metrics above are
         # over its own, so their difference is not the delta that decided: the reason names the compared values
         compared = ""
+        # the delta is the challenger's gain (paired_bootstrap), so an error's reads the champion's minus the
+        # challenger's: "rmse delta -16.0590" read as an error 16 lower next to "confidently worse"
+        sign = _sign_note(primary, comp["delta"])
         own_values = (challenger_metrics[primary], decision.champion_metrics[primary])
         if not np.allclose((comp["challenger"], comp["champion"]), own_values, rtol=0, atol=5e-5, equal_nan=True):
             compared = (f" over both models' classes ({', '.join(map(str, labels[:6]))}"
                         + (", ..." if len(labels) > 6 else "")
                         + f": challenger {comp['challenger']:.4f}, champion {comp['champion']:.4f}; each model's "
-                        f"{primary} above is over its own classes)")
+                        f"{primary} above is over its own classes" + (f"; {sign}" if sign else "") + ")")
+        elif sign:
+            compared = f" (challenger {comp['challenger']:.4f}, champion {comp['champion']:.4f}: {sign})"
         ok &= not worse
-        if (not compared and M.lower_is_better(primary) and math.isfinite(comp["delta"]) and comp["delta"] != 0):
-            # the delta is the challenger's gain (paired_bootstrap), so an error's reads the champion's minus the
-            # challenger's: "rmse delta -16.0590" read as an error 16 lower next to "confidently worse"
-            compared = (f" (challenger {comp['challenger']:.4f}, champion {comp['champion']:.4f}: a lower {primary} "
-                        f"is better, the delta is the champion's minus the challenger's)")
         if neither.rows:
             names = " or ".join(repr(c) for c in neither.classes[:5]) + (" ..." if len(neither.classes) > 5 else "")
             reasons.append(f"{neither.rows} holdout row{'s' if neither.rows > 1 else ''} labelled {names}, "
@@ -1091,8 +1091,10 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             if worst is not None:
                 decision.checks.append({"check": "worst_slice", **worst})
                 ok &= worst["passed"]
+                slice_sign = _sign_note(primary, worst["delta"])
                 reasons.append(
-                    f"worst slice {worst['slice']}: delta {worst['delta']:+.4f} (CI up to {worst['ci_high']:+.4f}) "
+                    f"worst slice {worst['slice']}: delta {worst['delta']:+.4f} (CI up to {worst['ci_high']:+.4f}"
+                    + (f"; {slice_sign}" if slice_sign else "") + ") "
                     f"{'passed' if worst['passed'] else 'FAILED: regresses beyond tolerance'}"
                 )
             if skipped:  # at most 3 reasons of 3 slices each (a slice of one value each: as many reasons)
@@ -1125,6 +1127,23 @@ def _champion_unseen(champion: Any, meta: dict[str, Any] | None, rows: pd.DataFr
     names = [str(n) for n in getattr(champion, "feature_names_in_", [])]
     said += [empty_said(f, "the holdout") for f in empty_features(names, rows, lambda f: f not in unused)]
     return [x for x in said if x]
+
+
+def delta_note(metric: str, challenger: str = "the challenger's", champion: str = "the champion's") -> str:
+    """How a comparison's delta of ``metric`` reads, or ``""`` for a higher-is-better metric: the delta is the
+    challenger's gain (:func:`paired_bootstrap`: positive = the challenger better), so an error's (rmse, mae,
+    log_loss) is the champion's minus the challenger's, and "rmse delta -16.0590" is an error 16 higher, not
+    lower. One clause for every place that shows such a delta (the reason and its worst slice, the markdown
+    summary, :func:`ctloop.retrain.choose_start`'s note); ``challenger``/``champion`` name the two models'."""
+    if not M.lower_is_better(metric):
+        return ""
+    return f"a lower {metric} is better, the delta is {champion} minus {challenger}"
+
+
+def _sign_note(primary: str, delta: float) -> str:
+    """:func:`delta_note` for a delta shown in a reason: none for a zero delta or none at all, which read alike
+    either way."""
+    return delta_note(primary) if math.isfinite(delta) and delta != 0 else ""
 
 
 def _slice_skipped(primary: str, task: str, y: np.ndarray, labels: list) -> str:
@@ -1162,7 +1181,9 @@ def metric_values(decision: GateDecision) -> dict[str, float]:
     out = {f"challenger.{k}": _digits(v) for k, v in decision.challenger_metrics.items() if v == v}
     out.update({f"champion.{k}": _digits(v) for k, v in (decision.champion_metrics or {}).items() if v == v})
     if decision.comparison:
-        # the comparison's own values (over both models' classes): <primary>.challenger − .champion = .delta
+        # the comparison's own values (over both models' classes): .delta is the challenger's gain, so
+        # <primary>.challenger − .champion for a higher-is-better metric and .champion − .challenger for an
+        # error (rmse, mae, log_loss: delta_note)
         for key in ("challenger", "champion", "delta", "ci_low", "ci_high"):
             if decision.comparison[key] == decision.comparison[key]:
                 out[f"{decision.primary_metric}.{key}"] = _digits(decision.comparison[key])
@@ -1202,6 +1223,8 @@ def render_markdown(decision: GateDecision) -> str:
                 else:
                     detail = f"{label}: Δ{c['metric']} undefined on this holdout, tolerance {tolerance}"
             lines.append(f"| {c['check']} | {detail} | {'pass' if c['passed'] else 'FAIL'} |")
+        if decision.comparison and (sign := delta_note(decision.primary_metric)):
+            lines += ["", f"Δ{decision.primary_metric}: {sign}."]
     if decision.slices:
         lines += ["", "| slice | rows | challenger | champion | Δ | CI |", "|---|---|---|---|---|---|"]
         for s in decision.slices:
@@ -1216,4 +1239,4 @@ def render_markdown(decision: GateDecision) -> str:
 
 
 __all__ = ["MIN_SLICE_ROWS", "GateDecision", "align_classes", "check", "paired_bootstrap", "score", "gate", "run",
-           "metric_values", "render_markdown"]
+           "metric_values", "render_markdown", "delta_note"]

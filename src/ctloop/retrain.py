@@ -54,7 +54,8 @@ class StartChoice:
     rows: int = 0  # rows since the candidate start
     check_rows: int = 0  # the newest of them, both models were scored on
     metric: str = ""
-    delta: float | None = None  # candidate minus whole window (better positive)
+    delta: float | None = None  # the candidate's gain over the whole window's model (better positive: for an error
+    # metric, rmse, mae, log_loss, the whole window's minus the candidate's; evaluate's delta_note)
     ci_low: float | None = None
 
     @property
@@ -214,11 +215,12 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     versus = eval_core.metric_values(decision)
     choice.delta, choice.ci_low = (versus.get(policy.paid_key(choice.metric, stat)) for stat in ("delta", "ci_low"))
     choice.kept = policy.pays(choice.ci_low)
+    sign = (eval_core.delta_note(choice.metric, challenger="the candidate's", champion="the whole window's")
+            if choice.delta else "")  # a zero delta (or none) reads alike either way
     numbers = (f"since {choice.candidate} vs the whole window on the newest {len(check)} rows since: {choice.metric} "
-               f"delta {_signed(choice.delta)}, ci_low {_signed(choice.ci_low)}")
+               f"delta {_signed(choice.delta)}" + (f" ({sign})" if sign else "") + f", ci_low {_signed(choice.ci_low)}")
     if choice.kept:
-        for note in trial_notes:
-            warnings.warn(note.message, stacklevel=2)
+        _say_again(trial_notes)
         choice.note = (f"trained on the {len(part)} rows since the change, gated on the newest {len(check)} "
                        f"({numbers})")
         return candidate, part, check, choice
@@ -258,6 +260,19 @@ def run(train: pd.DataFrame, holdout: pd.DataFrame | None, training: TrainingCon
                                              since=training.candidate_since, holdout_fraction=holdout_fraction)
     return result, fitted, choice
 
+
+
+def _say_again(notes: list[warnings.WarningMessage]) -> None:
+    """The kept candidate's notes, recorded while it was a trial fit, each once under the caller's filters (an
+    ``error`` filter raises the first) and at its own source location, as :func:`ctloop.backtest.run_backtest`
+    says a replay's notes again; a note not kept (the trial fits', the whole window's) is of a model that never
+    serves and is not said (the whole window's model, refit when the candidate is not kept, says its own)."""
+    said = set()
+    for note in notes:
+        key = (str(note.message), note.category, note.filename, note.lineno)
+        if key not in said:
+            said.add(key)
+            warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
 
 
 def _signed(value: float | None) -> str:
