@@ -1811,8 +1811,11 @@ def plot_comparison(reports: dict[str, BacktestReport], path: str | Path, title:
     for policy, r in reports.items():
         if r.mean_metric is not None:
             same.setdefault((r.retrains, r.mean_metric), []).append(policy)
-    for (retrains, mean), names in same.items():
-        ax2.annotate(", ".join(names), (retrains, mean), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    colors = {policy: f"C{k}" for k, policy in enumerate(reports)}
+    labels = [ax2.annotate(", ".join(names), (retrains, mean), fontsize=8, xytext=(4, 4), textcoords="offset points",
+                           color=colors[names[0]] if len(names) == 1 else "black")
+              for (retrains, mean), names in same.items()]
+    ax2.margins(x=0.15, y=0.12)  # room for the labels of the outermost points
     metric = next(iter(reports.values())).metric
     ax1.set_ylabel(f"{metric} (prequential)")
     ax1.set_title(title or "metric per window; ▼ = retrain")
@@ -1824,7 +1827,37 @@ def plot_comparison(reports: dict[str, BacktestReport], path: str | Path, title:
     ax2.set_xlabel("retrains")
     ax2.set_ylabel(f"mean {metric}")
     ax2.grid(alpha=0.3)
+    _apart(fig, ax2, labels)
     return _save(fig, path)
+
+
+def _apart(fig: Any, ax: Any, labels: list[Any], gap: float = 2.0) -> None:
+    """Moves the point labels of ``ax`` that would print over one another apart (stop 61: ``drift`` and
+    ``default`` at 10 retrains and 0.9831 and 0.9825 printed as one smudge): from the lowest up, a label
+    whose box overlaps one already placed goes up above it (``gap`` points between), with a thin line to its
+    point. Label boxes as drawn, after the layout ``_save`` will apply."""
+    if len(labels) < 2:
+        return
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    per_point = fig.dpi / 72
+    placed: list[Any] = []
+    moved = []
+    for label in sorted(labels, key=lambda t: (t.get_window_extent(renderer).y0, t.get_window_extent(renderer).x0)):
+        box = label.get_window_extent(renderer)
+        start = label.xyann
+        while hit := [p for p in placed if box.overlaps(p)]:
+            x, y = label.xyann
+            label.xyann = (x, y + (max(p.y1 for p in hit) - box.y0) / per_point + gap)
+            box = label.get_window_extent(renderer)
+        if label.xyann != start:
+            moved.append(label)
+        placed.append(box)
+    for label in moved:  # a line from the label back to its point
+        ax.annotate("", label.xy, xytext=label.xyann, textcoords="offset points",
+                    arrowprops={"arrowstyle": "-", "lw": 0.6, "color": label.get_color(), "shrinkA": 0, "shrinkB": 4})
 
 
 def write_comparison(reports: dict[str, BacktestReport], output_dir: str | Path) -> tuple[Path, Path, Path]:
