@@ -1285,6 +1285,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
 
     failures: list[Exception] = []  # train()'s last error
     windows: list[WindowResult] = []
+    ids_said: set[str] = set()  # ID columns the window line named (once a replay: _ids_said)
     champion: _Champion | None = None
     i = 0
     while champion is None and i < len(bounds):
@@ -1367,6 +1368,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
                                           fate="scored as errors" if w.metric is not None else "")
         # ------------------------------------------------------------------ decide
         fire, rule, reason = False, "none", f"policy {cfg.policy}"
+        drift = None
         # detect_drift and monitor_model judge no drift on fewer rows (engine.MIN_ROWS: a statistic of a few is noise)
         judged = len(current) >= drift_core.MIN_ROWS
         if judged and cfg.policy == "drift":  # detect_drift's check: the whole drift section
@@ -1466,6 +1468,7 @@ def _replay(frame: pd.DataFrame, cfg: BacktestConfig, progress: Callable[[str], 
         say(f"window {i} [{lo} … {hi}): {len(current)} rows, {cfg.primary_metric}="
             f"{'n/a' if w.metric is None else round(w.metric, 4)}"
             + (f", drift share {w.drift_share:.2f}" if w.drift_share is not None else "")
+            + (_ids_said(drift, ids_said) if drift is not None else "")
             + (f", {w.labelled} labels" if cfg.policy == "default" else "")
             + (f", {unseen_said}" if unseen_said else "") + "".join(f", {x}" for x in empty_said)
             + (f" → {rule}: " + (f"promoted v{champion.version}" if w.promoted else
@@ -1493,6 +1496,22 @@ def left_out_note(report: BacktestReport) -> str:
     if stray := gone.get("stray_start", 0):
         parts.append(f"{stray:,} stray first row(s) far before the others")
     return f"left out (not replayed): {', '.join(parts)}" if parts else ""
+
+
+def _ids_said(drift: Any, said: set[str]) -> str:
+    """``" (counting 'sample_id', a different value in every row (an ID?): ...)"``: the drifted ID
+    columns of a window's drift result (:attr:`ctloop.drift.engine.ColumnDrift.id_like`) not yet in
+    ``said`` (added), for the window line; ``""`` when none. Stop 61: breast_cancer_constant's sample id
+    drifted in every window, each of its values new, and its share (1 of 33) went unexplained. Counted,
+    as detect_drift and monitor_model count it."""
+    from ctloop.contract import ID_SAID
+
+    ids = [c.column for c in drift.columns if c.drifted and c.id_like and c.column not in said]
+    if not ids:
+        return ""
+    said.update(ids)
+    return (f" (counting {', '.join(repr(n) for n in ids)}, {ID_SAID}: its values are new in every "
+            "window, so it drifts in each; leave it out of the features)")
 
 
 def plot_timeline(report: BacktestReport, path: str | Path, title: str = "") -> Path:
