@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
 from ctloop.contract import (
+    ID_COLUMN_MIN_ROWS,
+    ID_SAID,
     ONE_HOT_MAX_CATEGORIES,
     ONE_HOT_MIN_FREQUENCY,
     blank_labels,
@@ -28,6 +30,7 @@ from ctloop.contract import (
     check_numbers_as_text,
     check_uniform_types,
     forms_note,
+    id_like,
     nested_values,
     numbers_as_numbers,
     repeated_names,
@@ -56,10 +59,8 @@ if TYPE_CHECKING:  # pragma: no cover
 # means on above 10,000 rows).
 HGB_AUTO_EARLY_STOPPING_ROWS = 10_000
 CV_SPLITS = 3
-# A text column with a different value in every row is an ID, not a feature, from this many rows on
-# (fewer rows may be all-distinct by chance). The one-hot encoder keeps only values seen at least
-# ONE_HOT_MIN_FREQUENCY times (ctloop.contract), so it learns nothing from such a column.
-ID_COLUMN_MIN_ROWS = 100
+# ID_COLUMN_MIN_ROWS (ctloop.contract.id_like): a text column with a different value in every row from
+# this many rows on is an ID, not a feature
 
 
 @dataclass
@@ -136,10 +137,11 @@ def _bools_as_categories(x: pd.DataFrame, categorical: list[str]) -> pd.DataFram
 
 
 def id_columns(frame: pd.DataFrame, categorical: list[str]) -> list[str]:
-    """The text columns with a different value in every row (none below ``ID_COLUMN_MIN_ROWS`` rows)."""
+    """The text columns with a different value in every row (:func:`ctloop.contract.id_like`: none below
+    ``ID_COLUMN_MIN_ROWS`` rows)."""
     if len(frame) < ID_COLUMN_MIN_ROWS:
         return []
-    return [name for name in categorical if frame[name].nunique(dropna=True) == len(frame)]
+    return [name for name in categorical if id_like(frame[name].nunique(dropna=True), len(frame))]
 
 
 # past ~1.3e154 a value's square overflows float64, and the scaler's variance sums the squares of every
@@ -501,7 +503,7 @@ def fit(
         notes.append(f"{note} ({len(data)} rows)")
     for name in (n for n in id_columns(data, categorical) if n not in spelled):  # numbers: their note said it
         # the same text for any row count: Python shows it once per caller, not at every retrain of a backtest
-        note = (f"column {name!r} has a different value in every row (an ID?): the one-hot encoder keeps only "
+        note = (f"column {name!r} has {ID_SAID}: the one-hot encoder keeps only "
                 f"values seen {ONE_HOT_MIN_FREQUENCY}+ times, so the model learns nothing from it; drop it from the "
                 "training table")
         warnings.warn(note, UserWarning, stacklevel=2)

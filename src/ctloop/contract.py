@@ -1914,6 +1914,22 @@ def forms_note(values: list[str]) -> str:
     return "the same text in two Unicode forms" + (f", {named}" if named else "")
 
 
+# A text column with a different value in every row is an ID, not a feature, from this many rows on
+# (fewer rows may be all-distinct by chance). The one-hot encoder keeps only values seen at least
+# ONE_HOT_MIN_FREQUENCY times, so a model learns nothing from such a column; each of its values is new
+# in any later rows, so it drifts in every window.
+ID_COLUMN_MIN_ROWS = 100
+ID_SAID = "a different value in every row (an ID?)"  # how the fit's note and the drift notes name it
+
+
+def id_like(distinct: int, rows: int) -> bool:
+    """Whether a column of ``rows`` values, ``distinct`` of them different, is an ID (a sample id
+    'FNA-10331', a request id): a different value in every row, from :data:`ID_COLUMN_MIN_ROWS` rows on.
+    The one rule of the fit's note (``components/train``'s ``id_columns``), the drift engine's column
+    warning and the backtest's window line (:attr:`ctloop.drift.engine.ColumnDrift.id_like`)."""
+    return rows >= ID_COLUMN_MIN_ROWS and distinct == rows
+
+
 def text_key(text: str) -> str:
     """The one key under which two spellings of ``text`` are the same class or column name to the fit
     (two spellings refused, ``train.core.check_labels``) and the gate (a champion's class or feature

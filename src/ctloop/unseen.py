@@ -26,6 +26,7 @@ class UnseenLabels:
 
     rows: int = 0
     classes: list[str] = field(default_factory=list)
+    seen: list[str] = field(default_factory=list, compare=False, repr=False)  # the model's, as text
 
     def said(
         self, model: str, *, total: int, whose: str = "its", noun: str = "rows", fate: str = ""
@@ -35,9 +36,7 @@ class UnseenLabels:
         (``whose`` ``noun``), ``fate`` what became of them (none: not said)."""
         if not self.rows or not self.classes:
             return ""
-        named = [
-            repr(c) + (f" (written {ascii(c)})" if not c.isascii() else "") for c in self.classes
-        ]
+        named = [repr(c) + _written_note(c, [*self.seen, *self.classes]) for c in self.classes]
         names = " or ".join([", ".join(named[:-1]), named[-1]]) if len(named) > 1 else named[0]
         return (
             f"{self.rows} of {whose} {total} {noun} {'is' if self.rows == 1 else 'are'} labelled {names}, "
@@ -60,8 +59,73 @@ def unseen_labels(y: Any, classes: list | None) -> UnseenLabels:
     values = values[np.asarray(pd.notna(values), dtype=bool)] if len(values) else values
     positions, labels = class_positions(values, list(classes))
     return UnseenLabels(
-        int((positions >= len(classes)).sum()), [_text(c) for c in labels[len(classes) :]]
+        int((positions >= len(classes)).sum()),
+        [_text(c) for c in labels[len(classes) :]],
+        [_text(c) for c in classes],
     )
+
+
+# Letters drawn like a Latin one (capitals folded before casefold, small letters after): Unicode's confusables.txt
+# (UTS #39) maps each of these to the Latin letter, the ones a look-alike class name is made of.
+_LATIN_LOOKALIKES = str.maketrans(
+    {
+        **dict(zip("аесорхуіјѕԁԛԝһӏ", "aecopxyijsdqwhl", strict=True)),  # Cyrillic
+        **dict(zip("АВЕКМНОРСТХУІЈЅ", "ABEKMHOPCTXYIJS", strict=True)),
+        **dict(zip("αβεικνορτυχ", "abeikvoptux", strict=True)),  # Greek
+        **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX", strict=True)),
+    }
+)
+_ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK", "HANGUL": "CJK"}
+
+
+def _hidden(c: str) -> bool:
+    """A character that does not show as itself: a format or control character (zero-width space, a
+    direction mark, a soft hyphen) or a space other than ``' '`` (no-break, ideographic)."""
+    import unicodedata
+
+    return c != " " and unicodedata.category(c) in ("Cf", "Cc", "Zs", "Zl", "Zp")
+
+
+def _folded(text: str) -> str:
+    """``text`` as a reader sees it: NFKC (full-width and compatibility forms as the plain letter), in
+    any case, look-alike letters of other scripts as the Latin ones, characters that do not show left
+    out."""
+    import unicodedata
+
+    nfkc = unicodedata.normalize("NFKC", text)
+    folded = nfkc.translate(_LATIN_LOOKALIKES).casefold().translate(_LATIN_LOOKALIKES)
+    return "".join(c for c in folded if not _hidden(c)).strip()
+
+
+def _scripts(word: str) -> set[str]:
+    """The scripts of ``word``'s letters, by their Unicode names (``CYRILLIC SMALL LETTER A``);
+    Han, kana and Hangul as one (Japanese writes them in one word)."""
+    import unicodedata
+
+    names = (unicodedata.name(c, "").split(" ") for c in word if c.isalpha())
+    firsts = (n[1] if n[0] in ("FULLWIDTH", "HALFWIDTH") and len(n) > 1 else n[0] for n in names)
+    return {_ONE_SCRIPT.get(f, f) for f in firsts if f}
+
+
+def _written_note(name: str, classes: list[str]) -> str:
+    """``" (written '...', why)"`` when the escaped spelling of class ``name`` tells the reader
+    something its printed form hides: a character that does not show, another of ``classes`` it
+    reads as (:func:`_folded`), or letters of two scripts in one word ('Yеs' with a Cyrillic 'е');
+    ``""`` otherwise, e.g. for 'académique', '普通科', '🛠️ vocational' or Arabic as written."""
+    import re
+
+    if name.isascii():  # the escaped copy would read the same
+        return ""
+    import unicodedata
+
+    why = ""
+    if hidden := [c for c in name if _hidden(c)]:
+        why = f"with U+{ord(hidden[0]):04X} {unicodedata.name(hidden[0], 'a control character')}, which does not show"
+    elif alike := [c for c in classes if c != name and _folded(c) == _folded(name)]:
+        why = f"which reads like {alike[0]!r}"
+    elif any(len(_scripts(w)) > 1 for w in re.findall(r"[^\W\d_]+", name)):
+        why = "letters of two scripts in one word"
+    return f" (written {ascii(name)}, {why})" if why else ""
 
 
 def _text(label: Any) -> str:

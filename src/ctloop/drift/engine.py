@@ -114,6 +114,9 @@ class ColumnDrift:
     # of a warned-of p-value column: :func:`finish` judges it at the corrected level and clears
     # the warning when it drifts there; internal, never in ``to_dict``
     pooled_p: float | None = field(default=None, repr=False)
+    # a categorical column with a different value in every row (:func:`id_column`): an ID, whose values
+    # are new in any later rows; internal, never in ``to_dict`` (the warning says it)
+    id_like: bool = field(default=False, repr=False)
 
 
 # the share of the reference's sum of squared deviations from its mean (its variance) one value
@@ -187,6 +190,17 @@ def heavy_tail(name: Any, st: Any, largest_square: float, m2: float, ks_p: Calla
             "the column out")  # fmt: skip
 
 
+def id_column(rc: Any, cc: Any) -> bool:
+    """Whether a categorical column's aligned counts (reference ``rc``, current ``cc``) hold a different
+    value in every row of both sides (:func:`ctloop.contract.id_like`, the fit's rule)."""
+    import numpy as np
+
+    from ctloop.contract import id_like
+
+    rc, cc = np.asarray(rc), np.asarray(cc)
+    return id_like(int(((rc > 0) | (cc > 0)).sum()), int(rc.sum() + cc.sum()))
+
+
 def many_categories(name: Any, st: Any, rc: Any, cc: Any, keys: Any) -> tuple[str, float | None]:
     """The warning of a drifted categorical column with too many distinct values for its rows
     (``st``: its :class:`~ctloop.drift.stats.ColumnStat`; ``rc``/``cc``/``keys``: its aligned
@@ -205,6 +219,12 @@ def many_categories(name: Any, st: Any, rc: Any, cc: Any, keys: Any) -> tuple[st
     if not why:
         return "", None
     pooled = stats.pooled_pvalue(rc, cc, keys) if st.method in stats.P_VALUE_METHODS else None
+    if id_column(rc, cc):  # stop 61: the sample id of breast_cancer_constant, drifted in every window
+        from ctloop.contract import ID_SAID
+
+        return (f"column {shown_name(name)} has {ID_SAID}: each of its values is new in the current data, "
+                f"so it drifts in every comparison ({why}); its DRIFT says nothing of the data: leave the "
+                "column out"), pooled  # fmt: skip
     return (f"column {shown_name(name)}: {why}, so its DRIFT says little: compare more rows, group rare "
             "values into one, or leave the column out"), pooled  # fmt: skip
 
@@ -279,7 +299,7 @@ class DriftResult:
             if not col["approximate"]:
                 for key in APPROXIMATION_FIELDS:
                     del col[key]
-            del col["pooled_p"]
+            del col["pooled_p"], col["id_like"]
             if not col["warning"]:
                 del col["warning"]
         if not self.approximate:
@@ -1112,7 +1132,7 @@ def _one_column(
                                                     np.unique(cur, return_counts=True)))  # fmt: skip
     return ColumnDrift(name, kind, st.method, st.score, st.threshold, st.drifted,
                        "p-value" if st.kind == "p_value" else "distance", warning=warning,
-                       pooled_p=pooled)  # fmt: skip
+                       pooled_p=pooled, id_like=kind == "categorical" and id_column(rc, cc))  # fmt: skip
 
 
 @dataclass

@@ -1488,7 +1488,8 @@ def _categorical_counts(name: str, method: str | None, thr: float | None, ref: d
     warning, pooled = engine.many_categories(name, st, rc, cc, keys)
     if not why:
         return engine.ColumnDrift(name, "categorical", st.method, st.score, st.threshold,
-                                  st.drifted, detail, warning=warning, pooled_p=pooled)  # fmt: skip
+                                  st.drifted, detail, warning=warning, pooled_p=pooled,
+                                  id_like=engine.id_column(rc, cc))  # fmt: skip
     # merging categories into buckets can only shrink an f-divergence (JS, Hellinger)
     low, high = (st.score, stats.DISTANCE_MAX[method]) if method in stats.DISTANCE_MAX else (None, None)
     out = _approximate(name, "categorical", st.method, st.score, st.threshold, low, high,
