@@ -17,7 +17,10 @@ the champion's labelled rows and of its scores are the inputs of the rules in
   ROC AUC over the classes both saw, each weighted by the information it carries
   (:func:`class_aucs`, recorded per class at the gate and in the window;
   :func:`ctloop.monitoring.rules.class_comparison`), not the macro means over the classes each
-  happened to contain (a rare class of one row swung a stable window by a quarter);
+  happened to contain (a rare class of one row swung a stable window by a quarter) — and by at least
+  ``realized_min_effect`` of the distance between chance and perfect (the gate's ``brier_chance``,
+  :func:`brier_chance`; a regressor's ``mse_chance``/``mae_chance``, :func:`regression_chance`;
+  :func:`ctloop.monitoring.rules.min_effect`);
 * ``cusum_h``: a one-sided CUSUM of the standardised losses ``S = max(0, S + loss/se - k)``
   (``k`` = :data:`CUSUM_K`) reaches ``h`` (a decline no single window proves);
 * ``prediction_psi``: the PSI of the window's scores against the gate holdout's deciles (a value
