@@ -51,7 +51,8 @@ def test_config_replays_the_models_monitoring_rules(default_report):
     report = default_report
     cfg = report["config"]
     assert cfg["window"] == "30D" and cfg["policy"] == "default" and cfg["holdout_fraction"] == 0.25
-    assert cfg["rules"] == {"cooldown": "24h", "realized_z": 2.0, "recovery": True} and cfg["min_labels"] == 150
+    assert cfg["rules"] == {"cooldown": "24h", "realized_z": 2.0, "realized_min_effect": 0.01,
+                            "recovery": True} and cfg["min_labels"] == 150
     assert cfg["gate"]["thresholds"] == {"roc_auc": 0.6} and cfg["training"]["estimator"] == "logistic_regression"
     judged = [w for w in report["windows"] if w["rule"] not in ("history", "initial")]
     assert judged and all(w["labelled"] > 0 for w in judged)

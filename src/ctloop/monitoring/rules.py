@@ -20,7 +20,9 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   the difference (record ``realized_se``/``brier``/``brier_se``, ``mse``/``mse_se``,
   ``mae``/``mae_se``; the champion's gate
   statistics, :mod:`ctloop.monitoring.triggers`) — and, when the champion has served below its
-  gate, than that level too (the gate pooled with its windows, :func:`_level_z`);
+  gate, than that level too (the gate pooled with its windows, :func:`_level_z`) — and by at least
+  ``realized_min_effect`` (:func:`min_effect`: a share of the distance between chance and perfect,
+  0.005 of ROC AUC by default; a confident loss must also be a material one);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h`` — and the mean loss of its run
   (its newest windows; older ones fade) is confidently above 0 against the champion's level and
@@ -28,6 +30,7 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   its windows share one reference, so a gate that was lucky by a standard error alone would drive
   it up. The level is the gate pooled with the windows the champion served before the run
   (records ``cusum_<…>_pw/_pv``; the run's own wait in ``_rw/_rv``): a second measurement of what it scores;
+  a mean loss below ``realized_min_effect`` confirms nothing;
 * below chance (with ``realized_z``/``cusum_h``, by ``realized_z`` standard errors): the realized
   ROC AUC confidently below 0.5, a regressor's predictions confidently negatively correlated with
   the labels (Spearman; records ``chance_gap``/``chance_gap_se``) — a loss whatever the reference;
@@ -322,12 +325,15 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
     if chance is not None:  # a loss against no reference (the reference may be that low itself)
         return chance
     z = rules.get("realized_z")
+    share = rules.get("realized_min_effect")
     confident = [(name, loss, s, value, reference, min(loss / s, level_z))
                  for name, loss, s, value, reference in losses
                  if z is not None and loss - float(z) * s > 0
                  and (level_z := _level_z(previous, current, name, value, reference, _gate_se(gate, metric, name),
                                           own_se if name == "roc_auc" else None))
                  > float(z)]
+    small = [x for x in confident if x[1] < min_effect(x[0], gate, share)[0]]  # confident, but no material loss
+    confident = [x for x in confident if x not in small]
     if confident:
         name, loss, s, value, reference, _ = confident[0]
         where = (f", the champion's own level in the window ending {rebased} (its retrain there did not replace it)"
@@ -342,9 +348,17 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
                         + (f"at the champion's own level in the window ending {rebased}" if rebased_for(name)
                            else "at the gate")
                         for name, _, _, value, reference in losses)
+    if small:
+        summary += "; " + "; ".join(_immaterial(name, loss, gate, share) for name, loss, *_ in small)
     if h is not None and cusum >= float(h):
         confirm = float(z) if z is not None else CUSUM_CONFIRM_Z
-        run_z = _run_z(current, losses, gate, metric)
+        run_z, tiny = _run_z(current, losses, gate, metric, share)
+        if tiny and run_z is None:  # every statistic's mean loss immaterial
+            return Verdict(False, "none", (
+                f"CUSUM {cusum:.1f} >= {h} not confirmed: the mean loss of its {_run_windows(current)} window(s) is "
+                f"no material loss ({'; '.join(tiny)}; {summary}; n={labelled})"))
+        if tiny:  # the others judge the run: say which statistic's mean loss was left out
+            summary += "; no material loss: " + "; ".join(tiny)
         if run_z is not None and run_z < confirm:
             return Verdict(False, "none", (
                 f"CUSUM {cusum:.1f} >= {h} not confirmed: the mean loss of its {_run_windows(current)} window(s) is "
@@ -353,6 +367,44 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
         current["loss_z"] = run_z  # the run's mean loss in standard errors (None: a run not judged)
         return Verdict(True, "cusum", f"CUSUM of realized losses {cusum:.1f} >= {h} ({summary}; n={labelled})")
     return Verdict(False, "none", f"no confident loss on {labelled} labels ({summary}; CUSUM {cusum:.1f})")
+
+
+CHANCE_KEYS = {"Brier score": "brier_chance", "squared error": "mse_chance",  # loss name -> the gate's chance level
+               "absolute error": "mae_chance"}
+
+
+def min_effect(name: str, gate: dict[str, float], share: float | None) -> tuple[float, str]:
+    """``(smallest material loss, what it is)`` of loss ``name`` for ``realized_min_effect`` ``share``: the
+    share of the distance between chance and perfect on the statistic's own scale. A ROC AUC's is 0.5 (chance
+    0.5, perfect 1): the default 0.01 is 0.005, issue 14's tolerance of 0.5 points. The Brier score's is what
+    predicting the gate holdout's class shares scores (``brier_chance``,
+    :func:`ctloop.monitoring.triggers.brier_chance`; perfect 0), a regressor's squared error's the variance of
+    the holdout's labels (``mse_chance``), its absolute error's their mean absolute deviation from their median
+    (``mae_chance``; :func:`ctloop.monitoring.triggers.regression_chance`). The gate's holdout, not the window:
+    within a day the labels may spread less than any model's error (one class: no Brier score scale at all).
+    ``(0.0, "")`` when off or when the gate recorded no chance level (a champion registered before round 61):
+    any confident loss counts, as before. Stop 60's krkp_one_class_days: a champion with a Brier score of
+    3.5e-07 at its gate served 1.2e-06 (standard error 2.5e-08) and fired realized_z; 1 % of its gate's 0.5 is
+    0.005."""
+    if share is None or float(share) <= 0:
+        return 0.0, ""
+    share = float(share)
+    if name == "roc_auc":
+        return share * 0.5, f"{share:g} of the 0.5 between a chance and a perfect ROC AUC"
+    chance = gate.get(CHANCE_KEYS.get(name, ""))
+    if chance is None or chance != chance or float(chance) <= 0:
+        return 0.0, ""
+    what = {"Brier score": "the Brier score of predicting the gate holdout's class shares",
+            "squared error": "the variance of the gate holdout's labels",
+            "absolute error": "the gate holdout's labels' mean absolute deviation from their median"}[name]
+    return share * float(chance), f"{share:g} of {_num(float(chance))}, {what}"
+
+
+def _immaterial(name: str, loss: float, gate: dict[str, float], share: float | None) -> str:
+    """The note of a confident loss below :func:`min_effect`."""
+    least, what = min_effect(name, gate, share)
+    return (f"{name} worse by {_num(loss)}, confident but less than the minimum effect {_num(least)} ({what}): "
+            "not material")
 
 
 def _below_chance(current: dict[str, Any], rules: dict[str, Any], metric: str, labelled: int) -> Verdict | None:
@@ -489,7 +541,8 @@ def _run_windows(current: dict[str, Any]) -> int:
     return int(max((current.get(f"cusum_{k}_n") or 0) for k in _RUN.values()))
 
 
-def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric: str) -> float | None:
+def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric: str,
+           share: float | None = None) -> tuple[float | None, list[str]]:
     """How many standard errors the CUSUM run's mean loss is above 0 — the largest over the
     statistics, None without a run. A CUSUM's increments share one reference (the champion's gate
     statistics): a gate that was lucky by one standard error shifts every window's loss by it, and
@@ -499,8 +552,11 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
     champion served windows before the run (:func:`_pool`), the reference is the
     gate pooled with them (inverse-variance): the mean loss is taken against that level and
     ``se_ref`` is the pooled one — a champion that served at its gate level for six windows
-    confirms a steady loss of two gate standard errors, a lucky gate with nothing to pool does not."""
-    best = None
+    confirms a steady loss of two gate standard errors, a lucky gate with nothing to pool does not.
+    A statistic whose mean loss is less than its minimum effect (:func:`min_effect`, ``share``) confirms
+    nothing; the second value names each such statistic (a near-perfect champion's CUSUM climbs on losses
+    nobody could notice)."""
+    best, tiny = None, []
     for name, _, s, _, reference in losses:
         key, se_ref = f"cusum_{_RUN[name]}", _gate_se(gate, metric, name)
         m, total, sq, pw, pv = (float(current.get(f"{key}_{part}") or 0.0) for part in ("n", "sum", "sq", "pw", "pv"))
@@ -513,10 +569,14 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
         if pw > 0:  # the level pooled from the gate and the champion's windows before the run
             level, var_ref = _pooled(reference, float(se_ref), pw, pv)
             mean -= (reference - level) if name == "roc_auc" else (level - reference)
+        least, what = min_effect(name, gate, share)
+        if mean < least:
+            tiny.append(f"{name} {_num(mean)} < the minimum effect {_num(least)} ({what})")
+            continue
         z = mean / math.sqrt(var_ref + var_window / m) if var_ref + var_window > 0 else None
         if z is not None:
             best = z if best is None else max(best, z)
-    return best
+    return best, tiny
 
 
 def _level_z(previous: dict[str, Any] | None, current: dict[str, Any], name: str, value: float,
@@ -639,6 +699,6 @@ def _regression_losses(current: dict[str, Any], gate: dict[str, float]) -> list[
     return out
 
 
-__all__ = ["class_comparison", "RULE_KEYS", "RUN_FIELDS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",
+__all__ = ["class_comparison", "min_effect", "CHANCE_KEYS", "RULE_KEYS", "RUN_FIELDS", "DEFAULT_MIN_LABELS", "Verdict", "check_rules", "history_needs", "too_few_labels",
            "same_window",
            "consecutive_windows", "decide"]

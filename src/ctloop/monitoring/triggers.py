@@ -17,7 +17,10 @@ the champion's labelled rows and of its scores are the inputs of the rules in
   ROC AUC over the classes both saw, each weighted by the information it carries
   (:func:`class_aucs`, recorded per class at the gate and in the window;
   :func:`ctloop.monitoring.rules.class_comparison`), not the macro means over the classes each
-  happened to contain (a rare class of one row swung a stable window by a quarter);
+  happened to contain (a rare class of one row swung a stable window by a quarter) — and by at least
+  ``realized_min_effect`` of the distance between chance and perfect (the gate's ``brier_chance``,
+  :func:`brier_chance`; a regressor's ``mse_chance``/``mae_chance``, :func:`regression_chance`;
+  :func:`ctloop.monitoring.rules.min_effect`);
 * ``cusum_h``: a one-sided CUSUM of the standardised losses ``S = max(0, S + loss/se - k)``
   (``k`` = :data:`CUSUM_K`) reaches ``h`` (a decline no single window proves);
 * ``prediction_psi``: the PSI of the window's scores against the gate holdout's deciles (a value
@@ -179,6 +182,22 @@ def brier_rows(y: Any, proba: Any, classes: list) -> np.ndarray:
     return ((proba - onehot) ** 2).sum(axis=1) + (~seen).astype(float)
 
 
+def brier_chance(y: Any) -> float:
+    """The Brier score (as :func:`brier_rows` sums it over the classes) of a model that knows nothing but the
+    class shares ``q_k`` of the labels ``y`` and predicts them for every row: ``1 - sum_k q_k²`` (0.5 for two
+    balanced classes, 0 for one class). Recorded at the gate, it is the chance end of the Brier score's scale,
+    as 0.5 is the ROC AUC's: the realized rules' minimum effect (``realized_min_effect``,
+    :func:`ctloop.monitoring.rules.min_effect`) is a share of it. NaN without labels."""
+    import numpy as np
+
+    values = np.asarray(y).reshape(-1)
+    if not len(values):
+        return float("nan")
+    _, counts = np.unique(values.astype(str) if values.dtype.kind == "O" else values, return_counts=True)
+    shares = counts / counts.sum()
+    return float(1.0 - np.sum(shares * shares))
+
+
 def scores_of(proba: Any) -> np.ndarray:
     """One number per row for prediction drift (see the module doc)."""
     import numpy as np
@@ -193,15 +212,16 @@ def scores_of(proba: Any) -> np.ndarray:
 
 def gate_reference(y: Any, proba: Any, classes: list, scores: Any = None,
                    model_classes: int | None = None) -> dict[str, float]:
-    """What the rules need from a model's holdout: ``roc_auc_se``, ``brier``, ``brier_se``, ``rows``
-    and the score deciles ``score_q10`` … ``score_q90`` of ``scores`` (default: :func:`scores_of`
+    """What the rules need from a model's holdout: ``roc_auc_se``, ``brier``, ``brier_se``, ``rows``,
+    ``brier_chance`` (:func:`brier_chance`: the scale of the realized rules' minimum effect) and the score deciles ``score_q10`` … ``score_q90`` of ``scores`` (default: :func:`scores_of`
     ``proba``; NaN values left out); a multiclass model's per-class statistics (:func:`class_aucs`,
     ``model_classes`` of ``classes`` its own)."""
 
     _, se = auc_with_se(y, proba, classes)
     b = brier_rows(y, proba, classes)
     out = {"roc_auc_se": se, "brier": float(b.mean()) if len(b) else float("nan"),
-           "brier_se": float(b.std() / math.sqrt(len(b))) if len(b) > 1 else float("nan"), "rows": float(len(b))}
+           "brier_se": float(b.std() / math.sqrt(len(b))) if len(b) > 1 else float("nan"), "rows": float(len(b)),
+           "brier_chance": brier_chance(y)}
     if len(b):
         out.update(score_quantiles(scores_of(proba) if scores is None else scores))
         out.update(class_aucs(y, proba, classes, model_classes))
@@ -291,15 +311,37 @@ def regression_reference(y: Any, pred: Any) -> dict[str, float]:
     """What the rules need from a regressor's holdout: the mean squared error ``mse`` with its
     standard error ``mse_se``, the mean absolute error ``mae`` with ``mae_se`` (the same ``mae`` as
     the gate's metric, :mod:`ctloop.metrics`), ``rows``, and the prediction deciles ``score_q10`` …
-    ``score_q90`` (the reference of prediction drift). NaN values left out, and a pair the rules
+    ``score_q90`` (the reference of prediction drift), the chance levels ``mse_chance``/``mae_chance``
+    (:func:`regression_chance`). NaN values left out, and a pair the rules
     cannot compute with (errors past ~1e75 or below ~1e-75: :func:`_usable`)."""
     import numpy as np
 
     pred = np.asarray(pred, dtype=float).reshape(-1)
     err = np.asarray(y, dtype=float) - pred
-    out = {**_loss_pairs(err[~np.isnan(err)]), "rows": float(len(pred))}
+    out = {**_loss_pairs(err[~np.isnan(err)]), "rows": float(len(pred)), **regression_chance(y)}
     out.update(score_quantiles(pred))
     return {k: v for k, v in out.items() if v == v}
+
+
+def regression_chance(y: Any) -> dict[str, float]:
+    """The chance ends of a regressor's two loss scales on its gate holdout's labels ``y``: ``mse_chance``,
+    the squared error of predicting their mean for every row (their variance), and ``mae_chance``, the
+    absolute error of predicting their median (their mean absolute deviation from it) — what a model that
+    knows nothing but the labels' level scores, as 0.5 is a ROC AUC's chance. The realized rules' minimum
+    effect (:func:`ctloop.monitoring.rules.min_effect`) is a share of them. Empty without two labels; a value
+    past what the rules compute with is left out (:data:`ctloop.metrics.LARGEST_VALUE`)."""
+    import numpy as np
+
+    from ctloop.metrics import LARGEST_VALUE
+
+    values = np.asarray(y, dtype=float).reshape(-1)
+    values = values[~np.isnan(values)]
+    if len(values) < 2:
+        return {}
+    mse, _ = mean_with_se(values - values.mean(), power=2)
+    mae = float(np.mean(np.abs(values - np.median(values))))
+    return {k: v for k, v in (("mse_chance", mse), ("mae_chance", mae))
+            if v == v and (v == 0 or 1 / LARGEST_VALUE <= v <= LARGEST_VALUE)}
 
 
 def realized_regression(y: Any, pred: Any) -> dict[str, float]:
@@ -695,8 +737,8 @@ def _numbers(values: Any) -> np.ndarray:
 
 
 __all__ = ["CUSUM_K", "realized_record", "served_realized", "served_prediction_drift", "GATE_KEYS", "auc_variance", "auc_with_se", "class_aucs", "chance_se", "brier_rows", "scores_of", "gate_reference",
-           "deciles_from", "realized_inputs", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
+           "deciles_from", "realized_inputs", "brier_chance", "psi", "prediction_drift", "bin_counts", "psi_from_counts",
            "score_quantiles", "score_edges", "recorded_slack", "reference_shares", "logged_unit",
            "snap_scores", "served_rounding", "score_atoms", "LOGGED_DECIMALS",
            "score_bin_spec", "score_bins_of", "drift_from_bins"]
-__all__ += ["squared_errors", "mean_with_se", "regression_reference", "realized_regression"]  # regressors
+__all__ += ["squared_errors", "mean_with_se", "regression_reference", "regression_chance", "realized_regression"]  # regressors
