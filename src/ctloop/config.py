@@ -1443,8 +1443,8 @@ class KfpConfig(Section):
     experiment: str = opt("ctloop", "KFP experiment that holds the runs.", check=not_blank)
     install_namespace: str = opt("", "The namespace KFP is installed in, where ctloop apply and ctloop doctor -f find "
                                  "it without a host (the kubeconfig API proxy; the in-cluster service when ctloop "
-                                 "apply runs in a pod); --kfp-namespace wins; empty = KFP_INSTALL_NAMESPACE, else "
-                                 "kubeflow. Not the profile "
+                                 "apply runs in a pod); --kfp-namespace wins; empty = CTLOOP_KFP_INSTALL_NAMESPACE, "
+                                 "else KFP_INSTALL_NAMESPACE, else kubeflow. Not the profile "
                                  "(namespace). trigger_training (a task) reads ctloop-settings' KFP_INSTALL_NAMESPACE "
                                  "instead (doctor warns when the two differ).", example="kfp-system",
                                  check=k8s_namespace)

@@ -215,7 +215,7 @@ def test_doctor_says_which_ca_verified_kfp(tls_kfp, certs):
     ).check_kfp()
     assert check.line() == (
         f"ok   KFP API {url} (backend 2.17.0, single-user; auth: --token; "
-        f"TLS CA: --ca-file {certs[0]}; KFP installed in kubeflow: the default)"
+        f"TLS CA: --ca-file {certs[0]}; install namespace kubeflow (the default; used for the Argo ConfigMap, not to find KFP))"
     ), check.line()
 
 
@@ -229,7 +229,7 @@ def test_doctor_names_no_ca_for_a_plain_http_host(certs, monkeypatch, tmp_path):
             doctor.DoctorOptions(host=double.url, token="ok", ca_file=str(certs[0]))
         ).check_kfp()
     assert check.line() == (
-        f"ok   KFP API {double.url} (backend 2.17.0, single-user; auth: --token; KFP installed in kubeflow: the default)"
+        f"ok   KFP API {double.url} (backend 2.17.0, single-user; auth: --token; install namespace kubeflow (the default; used for the Argo ConfigMap, not to find KFP))"
     ), check.line()
 
 

@@ -125,6 +125,5 @@ def test_kfp_not_found_in_cluster_names_kfp_install_namespace(kfp_env, monkeypat
     assert line.startswith("cannot reach KFP at ") and "ml-pipeline.kubeflow.svc.cluster.local:8888" in line, line
     assert line.endswith("— fix: KFP is looked for in namespace kubeflow: if it is installed elsewhere (kubectl get "
                          "svc -A -l app=ml-pipeline), set KFP_INSTALL_NAMESPACE to that namespace (in a task: "
-                         "ctloop-settings' KFP_INSTALL_NAMESPACE; for a ctloop command: --kfp-namespace, kfp.install_namespace with "
-                         "-f), or give "
+                         "ctloop-settings' KFP_INSTALL_NAMESPACE; for a ctloop command: --kfp-namespace), or give "
                          "--host (kfp_host) the KFP URL"), line  # no doctor-only flag in a pod (round 60 review 2, L7); every command's --kfp-namespace (round 61)

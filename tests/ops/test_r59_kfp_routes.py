@@ -278,9 +278,10 @@ def test_doctor_names_what_kfps_google_route_sent(google_routes, monkeypatch):
         google_routes["token"] = None
         bare = doctor.Doctor(doctor.DoctorOptions(host=double.url)).check_kfp()
     assert check.detail.endswith("; auth: the Google access token kfp got from the Application Default Credentials"
-                                 "; KFP installed in kubeflow: the default)")
+                                 "; install namespace kubeflow (the default; used for the Argo ConfigMap, not to find KFP))")
     assert bare.detail.endswith("; auth: no token: kfp found no Google credentials for the googleusercontent.com "
-                                "host; KFP installed in kubeflow: the default)"), bare.line()
+                                "host; install namespace kubeflow (the default; used for the Argo ConfigMap, not "
+                                "to find KFP))"), bare.line()  # a host: the namespace finds no KFP (round 61 review, L1)
 
 
 def _refusal(platform: Platform) -> str:

@@ -87,11 +87,17 @@ def test_in_cluster_route_names_the_setting_in_use():
     line = _network_error(OSError("Name or service not known"), url.replace("sytem", "system"), 5, KfpAuth(""))
     assert "set KFP_INSTALL_NAMESPACE to that namespace" in line, line
     # a pod's settings (round 60 review 2, L7: no doctor flag on the in-cluster route)
-    assert "for a ctloop command: --kfp-namespace, kfp.install_namespace with -f" in line, line  # round 61
+    assert "for a ctloop command: --kfp-namespace)" in line, line  # round 61; no -f: no spec key (review, M1)
+    line = _network_error(OSError("Name or service not known"), url.replace("sytem", "system"), 5,
+                          KfpAuth("", install_spec=True))  # ctloop apply -f in a pod
+    assert "for a ctloop command: --kfp-namespace, kfp.install_namespace with -f)" in line, line
     assert "ctloop doctor" not in line, line
 
 
 def test_commands_without_f_are_not_told_of_a_spec_they_do_not_read():
     text = _install_settings(KfpAuth(""))
-    assert text == "; or --kfp-namespace, kfp.install_namespace with -f", text  # every KFP command's flag (round 61)
+    assert text == "; or --kfp-namespace", text  # every KFP command's flag (round 61), no spec it does not read
+    assert "-f" not in text and "kfp.install_namespace" not in text, text
+    text = _install_settings(KfpAuth("", install_spec=True))  # ctloop apply -f, ctloop doctor -f
+    assert text == "; or --kfp-namespace, kfp.install_namespace with -f", text
     assert _install_settings(KfpAuth("", install_namespace="x", install_name="--kfp-namespace")) == ""

@@ -107,4 +107,4 @@ def test_kfp_not_in_the_given_namespace_names_that_setting(kfp_env, tmp_path, mo
         assert main(["runs", "--experiment", "", "--timeout", "5"]) == 2
         err = capsys.readouterr().err.strip()
         assert ("— fix: set KFP_INSTALL_NAMESPACE to the namespace KFP is installed in (kubectl get svc -A -l "
-                "app=ml-pipeline; or --kfp-namespace, kfp.install_namespace with -f)") in err, err
+                "app=ml-pipeline; or --kfp-namespace)") in err, err  # runs takes no -f (round 61 review, M1)

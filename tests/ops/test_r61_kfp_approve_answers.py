@@ -44,22 +44,36 @@ def double():
         yield kfp
 
 
-def _registry(uri: str):
-    from tests.integration.registry_support import register_fitted
-
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"x": rng.normal(size=300)})
-    frame["y"] = (frame.x > 0).astype(int)
-    registry = register_fitted(uri, MODEL, frame, seeds=(1, 2))
-    approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
-    return registry
+_SHARED: dict[str, tuple] = {}  # one registry per test process, for this module and tests/ops/test_r61_kfp_namespace.py
 
 
 @pytest.fixture(scope="module")
-def pending(tmp_path_factory):
-    """A version pending approval that no case here records (each is refused before that)."""
-    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
-    return uri, _registry(uri)
+def registry(tmp_path_factory, _mlflow_schema_template):
+    """``(tracking URI, registry)`` of model :data:`MODEL` with two fitted versions, built once per test process
+    (a sqlite store and two fits took ~1.5 s a case; round 61 review, L5): take :func:`pending` for a case. Built
+    from the migrated schema (tests/conftest.py ``_mlflow_env`` installs it per test, after a module's fixtures: a
+    store created here first migrated from scratch, most of the 9.6 s this module's setup took)."""
+    if not _SHARED:
+        _mlflow_schema_template.installed()
+        from tests.integration.registry_support import register_fitted
+
+        uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+        rng = np.random.default_rng(0)
+        frame = pd.DataFrame({"x": rng.normal(size=300)})
+        frame["y"] = (frame.x > 0).astype(int)
+        _SHARED["registry"] = uri, register_fitted(uri, MODEL, frame, seeds=(1, 2))
+    return _SHARED["registry"]
+
+
+@pytest.fixture
+def pending(registry):
+    """Version 2 pending approval again, whatever the case before did with it (a create-run case records the
+    approval; the decision is cleared so that :func:`ctloop.approval.request` asks again)."""
+    uri, models = registry
+    models.set_tags(MODEL, "2", {approval.TAG_STATE: ""})
+    approval.request(models, MODEL, "2", reason="approval required", rollout=ROLLOUT)
+    assert approval.pending(models, MODEL).version == "2"
+    return uri, models
 
 
 @pytest.fixture
@@ -102,11 +116,10 @@ def test_every_answer_before_the_record_is_one_line_and_nothing_recorded(env, ca
 
 @pytest.mark.parametrize("answer", ["401-jwt-expired", "500-internal", "502-nginx-html", "200-cut-short",
                                     "302-login"])
-def test_an_answer_to_the_create_run_is_one_line(env, capsys, double, tmp_path, answer):
+def test_an_answer_to_the_create_run_is_one_line(env, capsys, double, pending, answer):
     """The create run (``POST /runs``), after the approval was recorded: one line, exit 2 (a 5xx says the run may
     have started without a KFP run, as ``_created_anyway`` does)."""
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    _registry(uri)
+    uri, _ = pending
     code, out, err, seen = _approve(capsys, uri, double, answer, write=PREFIX + "/runs")
     assert len(seen) > 1 and seen[1][0] == "POST", seen
     _one_line(code, out, err)

@@ -18,8 +18,6 @@ flag reaches ``kfp.Client``."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 import yaml
 
@@ -30,12 +28,11 @@ from tests.doubles.kfp_api import KfpApiDouble
 from tests.doubles.kfp_cli import IMAGE, TRIGGER_PARAMS
 from tests.helpers import REPO
 from tests.ops.test_r59_kfp_routes import PROXY, _kubeconfig, kfp_env  # noqa: F401 - the fixture
+from tests.ops.test_r61_kfp_approve_answers import MODEL, pending, registry  # noqa: F401 - the fixtures
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
 GOLDEN = REPO / "tests" / "golden" / "pipelines"
-MODEL = "credit-kfp-namespace"
-ROLLOUT = {"approval": "required", "inference_service": "credit-default", "namespace": "ctloop"}
 
 
 @pytest.fixture
@@ -88,7 +85,7 @@ def test_without_the_flag_the_variable_is_used_and_named(kfp_elsewhere, kfp_env,
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "namespace elsewhere" in err, err
     assert "set KFP_INSTALL_NAMESPACE to the namespace KFP is installed in" in err, err
-    assert "; or --kfp-namespace, kfp.install_namespace with -f)" in err, err
+    assert "; or --kfp-namespace)" in err and "kfp.install_namespace" not in err, err  # no -f (round 61 review, M1)
 
 
 @pytest.mark.parametrize("command", ["upload", "schedule", "trigger", "runs", "apply", "approve", "doctor"])
@@ -117,22 +114,23 @@ def test_one_option_one_help():
         (action,) = [a for a in sub.choices[command]._actions if "--kfp-namespace" in a.option_strings]
         assert (action.type, action.default) == (k8s_namespace, ""), command
         assert action.help.startswith(kfp_namespace_help().split(" (default")[0]), (command, action.help)
-        assert "kfp.install_namespace with -f, $KFP_INSTALL_NAMESPACE, else kubeflow" in action.help, action.help
+        # the defaults in install_namespace_source's order; the spec's key only where the parser has -f, the
+        # profile as the command takes it (round 61 review, M1, M3)
+        options = sub.choices[command]._option_string_actions
+        key = "kfp.install_namespace of -f, " if "-f" in options else ""
+        assert f"(default: {key}$CTLOOP_KFP_INSTALL_NAMESPACE, $KFP_INSTALL_NAMESPACE, else kubeflow)" in action.help, (
+            command, action.help)
+        profile = "--namespace" if "--namespace" in options else "kfp.namespace"
+        assert action.help.endswith(f"not the profile ({profile})"), (command, action.help)
     assert "reject" in sub.choices  # no KFP call: no KFP options
     assert not [a for a in sub.choices["reject"]._actions if "--kfp-namespace" in a.option_strings]
 
 
 @pytest.fixture
-def pending(sqlite_tracking, kfp_elsewhere):
-    """A version pending approval, and what ``ctloop apply`` leaves in KFP for it (experiment ``ctloop``, the
-    ct- schedule pinning a rollout version), as tests/ops/test_r39_kfp_approve_experiment.py sets it up."""
-    from tests.integration.registry_support import register_fitted
-
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"x": rng.normal(size=300)})
-    frame["y"] = (frame.x > 0).astype(int)
-    registry = register_fitted(sqlite_tracking, MODEL, frame, seeds=(1, 2))
-    approval.request(registry, MODEL, "2", reason="approval required", rollout=ROLLOUT)
+def kfp_pending(pending, kfp_elsewhere):  # noqa: F811
+    """A version pending approval (tests/ops/test_r61_kfp_approve_answers.py's registry, built once per test process:
+    round 61 review, L5), and what ``ctloop apply`` leaves in KFP for it (experiment ``ctloop``, the ct- schedule
+    pinning a rollout version), as tests/ops/test_r39_kfp_approve_experiment.py sets it up."""
     platform = Platform(host=kfp_elsewhere.url)
     ct = platform.ensure_pipeline("continuous-training", GOLDEN / "continuous-training.yaml")
     rollout = platform.ensure_pipeline("rollout", GOLDEN / "rollout.yaml")
@@ -140,37 +138,41 @@ def pending(sqlite_tracking, kfp_elsewhere):
     platform.reconcile_schedule(experiment_id=experiment_id, job_name=f"ct-{MODEL}", pipeline_id=ct.pipeline_id,
                                 version_id=ct.version_id, cron="0 0 3 * * *", params={},
                                 pins={"rollout": (rollout.pipeline_id, rollout.version_id)})
-    return registry
+    return pending
 
 
-def test_approve_starts_the_rollout_where_the_flag_says(pending, sqlite_tracking, kfp_elsewhere, capsys):
+def test_approve_starts_the_rollout_where_the_flag_says(kfp_pending, kfp_elsewhere, capsys):
+    uri, models = kfp_pending
     argv = ["approve", "--model-name", MODEL, "--version", "2", "--reason", "fairness review passed", "--by", "alice",
-            "--tracking-uri", sqlite_tracking, "--timeout", "5"]
+            "--tracking-uri", uri, "--timeout", "5"]
     capsys.readouterr()
     assert main(argv) == 2  # KFP_INSTALL_NAMESPACE=elsewhere: no KFP there, nothing recorded
     err = capsys.readouterr().err.strip()
     assert "namespace elsewhere" in err and "nothing was recorded" in err and "\n" not in err, err
-    assert approval.pending(pending, MODEL).version == "2"
+    assert approval.pending(models, MODEL).version == "2"
     assert main([*argv, "--kfp-namespace", "kfp-system"]) == 0, capsys.readouterr().err
     (run,) = kfp_elsewhere.state.runs.values()
     assert run["display_name"] == f"rollout-{MODEL}-v2"
-    assert approval.pending(pending, MODEL) is None
+    assert approval.pending(models, MODEL) is None
 
 
 # ------------------------------------------------------------------ doctor says which namespace and why (item 3)
 from tests.ops.test_doctor import cluster  # noqa: E402,F401 - the fixture
 
+HOST = "; used for the Argo ConfigMap, not to find KFP)"  # the cluster fixture gives --host (round 61 review, L1)
+
 
 @pytest.mark.parametrize("flag, env, said", [
-    ((), {}, "KFP installed in kubeflow: the default"),
+    ((), {}, "install namespace kubeflow (the default" + HOST),
     # a Kubeflow PodDefault of the profile (kubeflow/kubeflow components/admission-webhook: spec.env merged into the
     # pods it selects, a notebook's) is seen as what it is here: this process's environment
     ((), {"KFP_INSTALL_NAMESPACE": "kfp-system"},
-     "KFP installed in kfp-system: KFP_INSTALL_NAMESPACE of this environment, e.g. a Kubeflow PodDefault's"),
+     "install namespace kfp-system (KFP_INSTALL_NAMESPACE of this environment, e.g. a Kubeflow PodDefault's" + HOST),
     ((), {"CTLOOP_KFP_INSTALL_NAMESPACE": "kfp-task", "KFP_INSTALL_NAMESPACE": "kfp-system"},
-     "KFP installed in kfp-task: CTLOOP_KFP_INSTALL_NAMESPACE of this environment, ctloop-settings' in a KFP task"),
+     "install namespace kfp-task (CTLOOP_KFP_INSTALL_NAMESPACE of this environment, ctloop-settings' in a KFP task"
+     + HOST),
     (("--kfp-namespace", "kfp-flag"), {"KFP_INSTALL_NAMESPACE": "kfp-system"},
-     "KFP installed in kfp-flag: --kfp-namespace"),
+     "install namespace kfp-flag (--kfp-namespace" + HOST),
 ])
 def test_doctor_says_where_kfp_is_installed_and_why(cluster, capsys, monkeypatch, flag, env, said):  # noqa: F811
     for name in ("KFP_INSTALL_NAMESPACE", "CTLOOP_KFP_INSTALL_NAMESPACE"):

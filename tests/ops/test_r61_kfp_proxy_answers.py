@@ -69,7 +69,9 @@ def test_the_api_servers_403_names_services_proxy(kfp_env, monkeypatch, capsys):
     line = _line(kfp_env, monkeypatch, capsys, 403, KUBE[403])
     assert "the kubeconfig's user may not reach KFP through the API server" in line, line
     assert f"HTTP 403 ({FORBIDDEN})" in line, line
-    assert "kubectl auth can-i create services/proxy -n kfp-system" in line, line
+    # the subresource: "services/proxy" as a resource names a service called proxy (round 61 review, M2)
+    assert "kubectl auth can-i create services --subresource=proxy -n kfp-system" in line, line
+    assert "get for reads, create/delete for writes" in line, line
     assert "--namespace <profile>" not in line and "default-editor" not in line, line
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 
+from ctloop.cli.ops import _platform
 from ctloop.errors import PlatformError
 
 LOCK_TIMEOUT_S = 60.0  # how long `ctloop approve`/`reject` waits for the model's promotion lock
@@ -88,13 +89,6 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
                                 gate_champion=judged)
     print(f"{args.model_name} champion -> v{decision.version} (previous: {previous or 'none'})")
     return 0
-
-
-def _platform(args: argparse.Namespace):
-    """The KFP client of the rollout run, as the other KFP commands make it (``--kfp-namespace`` too)."""
-    from ctloop.cli.ops import _platform
-
-    return _platform(args)
 
 
 def _prechecked(args: argparse.Namespace, platform=None) -> tuple:

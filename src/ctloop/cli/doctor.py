@@ -19,7 +19,7 @@ EXAMPLES = """examples:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from ctloop.cli.ops import KFP_NAMESPACE_FLAG
+    from ctloop.cli.ops import install_setting
     from ctloop.ops import doctor
 
     targets = [doctor.parse_isvc(x) for x in args.isvc or []]
@@ -38,15 +38,19 @@ def _doctor(args: argparse.Namespace) -> int:
         tracking_uri=args.tracking_uri,
         kubeconfig=args.kubeconfig,
         context=args.context,
-        kfp_namespace=args.kfp_namespace,
-        kfp_namespace_name=KFP_NAMESPACE_FLAG if args.kfp_namespace else "",
         kserve_namespaces=tuple(args.kserve_namespace or ()),
         timeout=args.timeout,
     )
+    spec = None
     if args.file:
         from ctloop.ops.spec import load_spec
 
-        opts = doctor.options_from_spec(load_spec(args.file), **overrides)
+        spec = load_spec(args.file)
+    # where KFP is installed: the rule every KFP command takes (--kfp-namespace, else the spec's key)
+    install, install_name = install_setting(args, spec.kfp.install_namespace if spec is not None else "")
+    overrides.update(kfp_namespace=install, kfp_namespace_name=install_name if install else "")
+    if spec is not None:
+        opts = doctor.options_from_spec(spec, **overrides)
     else:
         opts = doctor.DoctorOptions(**{k: v for k, v in overrides.items() if v not in ("", ())})
     from ctloop.ops.platform import kfp_inputs

@@ -66,6 +66,7 @@ def _platform(args: argparse.Namespace, host: str = "", namespace: str = "", ins
         allow_old_backend=getattr(args, "allow_old_backend", False),
         install_namespace=install,
         install_name=install_name,
+        install_spec=hasattr(args, "file"),  # -f: ctloop.yaml's kfp.install_namespace is a setting to name
     )
 
 
@@ -773,19 +774,27 @@ def _not_a_number(constant: str):
     raise json.JSONDecodeError(f"{constant} is not a JSON number", constant, 0)
 
 
-def kfp_namespace_help(also: str = "") -> str:
+def kfp_namespace_help(also: str = "", *, spec: bool = False, profile: str = "--namespace") -> str:
     """The help of ``--kfp-namespace``, its default said as :func:`ctloop.ops.platform.install_namespace` takes it
-    (``also``: what else the command uses it for)."""
-    from ctloop.ops.platform import INSTALL_NAMESPACE, INSTALL_NAMESPACE_ENV, INSTALL_NAMESPACE_KEY
+    (``also``: what else the command uses it for; ``spec``: the command takes ``-f``, so ctloop.yaml's key is a
+    default; ``profile``: where the command takes the profile namespace, which this is not)."""
+    from ctloop.ops.platform import (
+        INSTALL_NAMESPACE,
+        INSTALL_NAMESPACE_ENV,
+        INSTALL_NAMESPACE_KEY,
+        TASK_INSTALL_NAMESPACE_ENV,
+    )
 
+    key = f"{INSTALL_NAMESPACE_KEY} of -f, " if spec else ""
     return (f"the namespace KFP is installed in, where it is found without --host (the kubeconfig's API-server "
-            f"proxy; in a pod the ml-pipeline service){also} (default: {INSTALL_NAMESPACE_KEY} with -f, "
-            f"${INSTALL_NAMESPACE_ENV}, else {INSTALL_NAMESPACE}); not the profile (--namespace)")
+            f"proxy; in a pod the ml-pipeline service){also} (default: {key}${TASK_INSTALL_NAMESPACE_ENV}, "
+            f"${INSTALL_NAMESPACE_ENV}, else {INSTALL_NAMESPACE}); not the profile ({profile})")
 
 
 def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True, also: str = "") -> None:
     """How to reach and authenticate to the KFP API, and where KFP is installed (``--kfp-namespace``: every KFP
-    command, ``ctloop doctor`` too; ``also``: what else the command uses that for, in its help)."""
+    command, ``ctloop doctor`` too; ``also``: what else the command uses that for, in its help; a command that
+    reads ctloop.yaml adds its ``-f`` first, so the help names the spec's key)."""
     from ctloop.cli.argtypes import k8s_namespace, kfp_host, seconds, text_file
 
     p.add_argument(
@@ -825,7 +834,9 @@ def add_kfp_options(p: argparse.ArgumentParser, *, namespace: bool = True, also:
             "--namespace", default="", type=k8s_namespace,
             help="KFP namespace: the profile, on multi-user Kubeflow",
         )
-    p.add_argument(KFP_NAMESPACE_FLAG, default="", type=k8s_namespace, metavar="NS", help=kfp_namespace_help(also))
+    p.add_argument(KFP_NAMESPACE_FLAG, default="", type=k8s_namespace, metavar="NS",
+                   help=kfp_namespace_help(also, spec="-f" in p._option_string_actions,  # the parser's own -f
+                                           profile="--namespace" if namespace else "kfp.namespace"))
     p.add_argument(
         "--timeout",
         type=seconds,

@@ -916,6 +916,7 @@ class Doctor:
                 context=o.context,
                 install_namespace=o.kfp_namespace,
                 install_name=o.kfp_namespace_setting,
+                install_spec=True,  # doctor takes -f: kfp.install_namespace is a setting to name
             )
         finally:
             self._set_backend(self.platform.backend if self.platform is not None else None)
@@ -946,7 +947,7 @@ class Doctor:
 
         value, source = install_namespace_source(self.opts.kfp_namespace, self.opts.kfp_namespace_setting)
         if source == INSTALL_NAMESPACE_DEFAULT:
-            said = "the default"
+            said = INSTALL_NAMESPACE_DEFAULT
         elif source == INSTALL_NAMESPACE_ENV:
             said = f"{INSTALL_NAMESPACE_ENV} of this environment, e.g. a Kubeflow PodDefault's"
         elif source == INSTALL_NAMESPACE_KEY:
@@ -955,6 +956,8 @@ class Doctor:
             said = f"{TASK_INSTALL_NAMESPACE_ENV} of this environment, ctloop-settings' in a KFP task"
         else:
             said = source
+        if self.opts.host or os.environ.get(HOST_ENV):  # KFP was found at the host: the namespace is a setting only
+            return f"install namespace {value} ({said}; used for the Argo ConfigMap, not to find KFP)"
         return f"KFP installed in {value}: {said}"
 
     def check_backend(self) -> Check:

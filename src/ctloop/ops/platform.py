@@ -673,6 +673,12 @@ class KfpAuth:
     # by kfp_inputs; empty: the environment's, else kubeflow (:func:`install_namespace`)
     install_namespace: str = ""
     install_name: str = ""  # the setting it came from: INSTALL_NAMESPACE_KEY, "--kfp-namespace"
+    # the command reads ctloop.yaml's kfp.install_namespace (it takes -f: ctloop apply, ctloop doctor): a fix names
+    # that key only then (round 61 review, M1)
+    install_spec: bool = False
+    # a host was given (--host, KF_PIPELINES_ENDPOINT): the API-server proxy route is then the user's URL, not the
+    # kubeconfig's (round 61 review, M4)
+    host_given: bool = False
 
 
 def resolve_ca_file(ca_file: str = "", *, environment: bool = True, ca_name: str = "--ca-file") -> tuple[str, str]:
@@ -1425,7 +1431,9 @@ def explain_status(
             + "; if it lasts, raise the rate limit of the gateway in front of KFP for this client"
         )
     if status in (401, 403) and (proxied := re.search(_KUBE_PROXY, url)) and _kube_status(body):
-        return _kube_proxy_refused(status, said, url, proxied.group(1))
+        if not auth.host_given and not (auth.named and auth.source):  # the kubeconfig's route and credentials
+            return _kube_proxy_refused(status, said, url, proxied.group(1))
+        return _kube_api_refused(status, said, url, proxied.group(1), auth)
     if status == 401:
         audiences = re.search(r'token audiences (\[[^\]]*\]) is invalid for the target audiences \["?([^"\]]*)',
                               _body_text(body).replace('\\"', '"'))
@@ -1520,7 +1528,7 @@ def explain_status(
         # Service in that namespace (the API server answers its Status 'services "ml-pipeline" not found')
         return (
             f"no KFP API at {url}: HTTP 404{said}: the kubeconfig's API server has no service ml-pipeline in namespace "
-            f"{proxied.group(1)} — fix: set {auth.install_name or INSTALL_NAMESPACE_ENV} to the namespace KFP is "
+            f"{proxied.group(1)} — fix: set {_install_source(auth)} to the namespace KFP is "
             f"installed in (kubectl get svc -A -l app=ml-pipeline{_install_settings(auth)}), check the kubeconfig "
             "context, or give --host the KFP URL"
         )
@@ -1568,17 +1576,54 @@ def _kube_proxy_refused(status: int, said: str, url: str, namespace: str) -> str
                 "fix: renew the kubeconfig's credentials (kubectl version --output=yaml answers once they work; an "
                 f"expired OIDC or cloud login: log in again), check the kubeconfig context, {other}")
     return (f"the kubeconfig's user may not reach KFP through the API server at {url}: HTTP 403{said} — fix: "
-            f"grant it services/proxy in namespace {namespace}, get for reads and create for writes (kubectl auth "
-            f"can-i create services/proxy -n {namespace}), check the kubeconfig context, {other}")
+            f"grant it {_proxy_rbac(namespace)}, check the kubeconfig context, {other}")
+
+
+def _proxy_rbac(namespace: str) -> str:
+    """The RBAC the API-server proxy route needs: ``services/proxy`` is the subresource ``proxy`` of ``services``
+    (``kubectl auth can-i create services/proxy`` would ask about a service named ``proxy``); ctloop reads (GET),
+    writes (POST) and deletes (DELETE: :meth:`Platform.delete_recurring_run`) through it."""
+    return (f"services/proxy in namespace {namespace}, get for reads, create/delete for writes (kubectl auth can-i "
+            f"create services --subresource=proxy -n {namespace})")
+
+
+def _kube_api_refused(status: int, said: str, url: str, namespace: str, auth: KfpAuth) -> str:
+    """The line for a Kubernetes API server's own 401/403 on the proxy route when the host or the token is the
+    user's (``--host`` to the API server, ``--token``), not the kubeconfig's: the token is the API server's to
+    accept, so the kubeconfig is no fix (round 61 review, M4)."""
+    sent = auth.source or "the request (no token was sent)"
+    if status == 401:
+        return (f"the Kubernetes API server at {url} refused {sent}: HTTP 401{said} — fix: send a token that API "
+                "server accepts (e.g. kubectl create token <service-account>), or give --host the KFP URL itself")
+    return (f"the Kubernetes API server at {url} refused {sent}: HTTP 403{said} — fix: grant the token's user "
+            f"{_proxy_rbac(namespace)}, or give --host the KFP URL itself")
 
 
 def _install_settings(auth: KfpAuth) -> str:
     """The other settings of where KFP is installed, for a fix that names the one in use (:func:`install_namespace`:
     a setting wins over the variable): ``--kfp-namespace`` of every KFP command (round 61), the spec's key of the
-    commands that take ``-f`` (``ctloop apply``, ``ctloop doctor``)."""
+    commands that take ``-f`` (``auth.install_spec``: ``ctloop apply``, ``ctloop doctor``)."""
+    return "" if auth.install_name else f"; or {_command_settings(auth)}"
+
+
+def _command_settings(auth: KfpAuth) -> str:
+    """The settings of where KFP is installed that this command takes: ``--kfp-namespace``, and the spec's key
+    only when it reads one (``auth.install_spec``; ``ctloop runs -f`` is no option)."""
+    return "--kfp-namespace" + (f", {INSTALL_NAMESPACE_KEY} with -f" if auth.install_spec else "")
+
+
+def _install_source(auth: KfpAuth) -> str:
+    """The setting or variable that said where KFP is installed, for a fix that tells to change it:
+    ``auth.install_name``, else the environment's (:func:`install_namespace_source`:
+    :data:`TASK_INSTALL_NAMESPACE_ENV` wins over :data:`INSTALL_NAMESPACE_ENV`, so setting the latter cannot help
+    while the former is set), else :data:`INSTALL_NAMESPACE_ENV` (the default: nothing was set)."""
     if auth.install_name:
-        return ""
-    return f"; or --kfp-namespace, {INSTALL_NAMESPACE_KEY} with -f"
+        return auth.install_name
+    try:
+        source = install_namespace_source()[1]
+    except ConfigError:  # a bad value stopped the command before any request: not reached
+        return INSTALL_NAMESPACE_ENV
+    return INSTALL_NAMESPACE_ENV if source == INSTALL_NAMESPACE_DEFAULT else source
 
 
 def shown_install_namespace(given: str = "") -> str:
@@ -1749,8 +1794,8 @@ def _network_error(exc: BaseException, url: str, timeout: float, auth: KfpAuth |
         # a pod's settings only: doctor's --kfp-namespace is no fix for a task or for ctloop apply in a pod
         used = auth or KfpAuth("")
         setting = (f"{used.install_name} to that namespace" if used.install_name else
-                   f"{INSTALL_NAMESPACE_ENV} to that namespace (in a task: ctloop-settings' {INSTALL_NAMESPACE_ENV}; "
-                   f"for a ctloop command: --kfp-namespace, {INSTALL_NAMESPACE_KEY} with -f)")
+                   f"{_install_source(used)} to that namespace (in a task: ctloop-settings' {INSTALL_NAMESPACE_ENV}; "
+                   f"for a ctloop command: {_command_settings(used)})")
         return (f"cannot reach KFP at {url}: {_cut(str(reason))} — fix: KFP is looked for in namespace "
                 f"{in_cluster.group(1)}: if it is installed elsewhere (kubectl get svc -A -l app=ml-pipeline), set "
                 f"{setting}, or give --host (kfp_host) the KFP URL")
@@ -2454,7 +2499,7 @@ def subdomain_example(name: str) -> str:
 def kfp_inputs(
     host: str = "", token: str = "", token_file: str = "", ca_file: str = "", *, environment: bool = True,
     kubeconfig: str = "", context: str = "", ca_name: str = "--ca-file", install_ns: str = "",
-    install_name: str = INSTALL_NAMESPACE_KEY,
+    install_name: str = INSTALL_NAMESPACE_KEY, install_spec: bool = False,
 ) -> KfpAuth:
     """The KFP host, credentials and CA bundle the user gave (arguments, then ``KF_PIPELINES_ENDPOINT``,
     ``KFP_TOKEN``, ``KFP_TOKEN_FILE``, ``KFP_CA_FILE``) checked before any request, and the credentials chosen
@@ -2463,7 +2508,8 @@ def kfp_inputs(
     ``KF_PIPELINES_ENDPOINT`` still counts as a host. ``kubeconfig``/``context``: the kubeconfig that finds KFP
     without a host (``ctloop doctor --kubeconfig/--context``), also in a pod. ``ca_name``: where ``ca_file`` came
     from, for messages. ``install_ns``: where KFP is installed, as the setting ``install_name`` gave it (else the
-    environment's: :func:`install_namespace`)."""
+    environment's: :func:`install_namespace`); ``install_spec``: the command reads ctloop.yaml's
+    ``kfp.install_namespace`` (it takes ``-f``), so its fixes may name that key."""
     env_host = os.environ.get(HOST_ENV, "")
     if install_ns:
         install_namespace(install_ns, install_name)  # the setting's: one line before anything is sent
@@ -2476,6 +2522,7 @@ def kfp_inputs(
         check_host_env(env_host)
     auth = resolve_auth(host, token, token_file, environment=environment)
     no_host_given = not host and not env_host
+    auth = replace(auth, install_spec=install_spec, host_given=not no_host_given)
     # KFP_CA_FILE (a profile's PodDefault) in a pod without a host: kfp talks plain HTTP to the ml-pipeline
     # service, so the file is not even read (a missing one stopped the monitoring trigger); nor to an http:// host
     plain = normalise_host(host or env_host).startswith("http://")
@@ -2525,6 +2572,7 @@ class Platform:
         install_namespace: Where KFP is installed, found without a host (ctloop.yaml's ``kfp.install_namespace``,
             a KFP command's ``--kfp-namespace``; empty: ``KFP_INSTALL_NAMESPACE``, else ``kubeflow``).
         install_name: The setting ``install_namespace`` came from, for messages.
+        install_spec: The command reads ctloop.yaml's ``kfp.install_namespace`` (takes ``-f``), for messages.
         timeout: Seconds every request may take (connect and read).
         allow_old_backend: Write pipelines and runs to a backend older than 2.15.0 anyway.
         warn: Where warnings go (default: ``warning: ...`` on stderr).
@@ -2547,6 +2595,7 @@ class Platform:
         ca_name: str = "--ca-file",
         install_namespace: str = "",
         install_name: str = INSTALL_NAMESPACE_KEY,
+        install_spec: bool = False,
     ):
         self.host = host
         self.namespace = namespace
@@ -2563,7 +2612,8 @@ class Platform:
         if not self.timeout > 0:
             raise ConfigError(f"timeout {timeout!r}: give a number of seconds > 0")
         self.auth = kfp_inputs(host, token, token_file, ca_file, kubeconfig=kubeconfig, context=context,
-                               ca_name=ca_name, install_ns=install_namespace, install_name=install_name)
+                               ca_name=ca_name, install_ns=install_namespace, install_name=install_name,
+                               install_spec=install_spec)
         if not host and not _discoverable(kubeconfig):
             raise ConfigError(no_host())
         kwargs: dict[str, Any] = {}
