@@ -1171,9 +1171,11 @@ def _check_schedules(frame: pd.DataFrame, cfg: BacktestConfig, policies: list[st
         for policy in scheduled:
             _check_schedule_comes(policy, cfg.window, len(grid.bounds), train_windows, ready, labels_ready)
     except ConfigError:
+        from ctloop.retrain import warn_at
+
         with _notes_once():  # each once, under the caller's filters, as the replay would have raised them
             for note in notes:
-                warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+                warn_at(note.message, note.category, note.filename, note.lineno)
         raise
 
 
@@ -1742,7 +1744,8 @@ def _show_notes(notes: Any) -> None:
     would have; showing a note never fails the comparison (an ``error`` filter, a category that
     cannot be rebuilt: a ``UserWarning`` then, or nothing)."""
     import pickle
-    import warnings
+
+    from ctloop.retrain import warn_at
 
     while not notes.empty():  # only this process reads: a note said there is there whole
         try:
@@ -1755,7 +1758,7 @@ def _show_notes(notes: Any) -> None:
             category = UserWarning
         for shown_as in (category, UserWarning):
             try:
-                warnings.warn_explicit(text, shown_as, filename, lineno)
+                warn_at(text, shown_as, filename, lineno)  # with its module's name, for a module= filter
                 break
             except Exception:  # noqa: BLE001 - an error filter, a category that cannot take the text
                 continue

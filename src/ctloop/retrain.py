@@ -272,11 +272,34 @@ def _say_again(notes: list[warnings.WarningMessage]) -> None:
         key = (str(note.message), note.category, note.filename, note.lineno)
         if key not in said:
             said.add(key)
-            warnings.warn_explicit(note.message, note.category, note.filename, note.lineno)
+            warn_at(note.message, note.category, note.filename, note.lineno)
+
+
+_MODULES: dict[str, str] = {}  # a note's file -> the name of the module loaded from it (:func:`warn_at`)
+
+
+def warn_at(message: Warning | str, category: type[Warning], filename: str, lineno: int) -> None:
+    r"""Say a recorded note again at its own ``filename`` and ``lineno``, under the caller's filters, as the
+    ``warnings.warn`` that first raised it would have: with the module's name (its frame's ``__name__``, the
+    module loaded from ``filename``, looked up once), so a filter on it (``module=r"ctloop\.components\.train"``)
+    applies. ``warnings.warn_explicit`` without one takes the file's path as the module's name (CPython 3.11
+    ``Lib/warnings.py``: ``module = filename or "<unknown>"``, less ``.py``), which such a filter never matches;
+    a file no loaded module came from (a worker's note cut to its end) keeps that path."""
+    import sys
+
+    module = _MODULES.get(filename)
+    if module is None:
+        module = next((name for name, loaded in list(sys.modules.items())
+                       if getattr(loaded, "__file__", None) == filename), None)
+        if module is not None:
+            _MODULES[filename] = module
+    # no module= when none was found: the C warn_explicit drops a note of module None (CPython 3.11
+    # Python/_warnings.c, warn_explicit: "module can be None if a warning is emitted late during Python shutdown")
+    warnings.warn_explicit(message, category, filename, lineno, **({"module": module} if module else {}))
 
 
 def _signed(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.4f}"
 
 
-__all__ = ["StartChoice", "choose_start", "gate_rows", "min_rows", "run"]
+__all__ = ["StartChoice", "choose_start", "gate_rows", "min_rows", "run", "warn_at"]
