@@ -1034,7 +1034,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
         compared = ""
         # the delta is the challenger's gain (paired_bootstrap), so an error's reads the champion's minus the
         # challenger's: "rmse delta -16.0590" read as an error 16 lower next to "confidently worse"
-        sign = _sign_note(primary, comp["delta"])
+        sign = delta_note(primary, delta=comp["delta"])
         own_values = (challenger_metrics[primary], decision.champion_metrics[primary])
         if not np.allclose((comp["challenger"], comp["champion"]), own_values, rtol=0, atol=5e-5, equal_nan=True):
             compared = (f" over both models' classes ({', '.join(map(str, labels[:6]))}"
@@ -1091,7 +1091,7 @@ def run(challenger: Any, holdout: pd.DataFrame, cfg: GateConfig, *, target: str,
             if worst is not None:
                 decision.checks.append({"check": "worst_slice", **worst})
                 ok &= worst["passed"]
-                slice_sign = _sign_note(primary, worst["delta"])
+                slice_sign = delta_note(primary, delta=worst["delta"])
                 reasons.append(
                     f"worst slice {worst['slice']}: delta {worst['delta']:+.4f} (CI up to {worst['ci_high']:+.4f}"
                     + (f"; {slice_sign}" if slice_sign else "") + ") "
@@ -1129,21 +1129,17 @@ def _champion_unseen(champion: Any, meta: dict[str, Any] | None, rows: pd.DataFr
     return [x for x in said if x]
 
 
-def delta_note(metric: str, challenger: str = "the challenger's", champion: str = "the champion's") -> str:
-    """How a comparison's delta of ``metric`` reads, or ``""`` for a higher-is-better metric: the delta is the
-    challenger's gain (:func:`paired_bootstrap`: positive = the challenger better), so an error's (rmse, mae,
-    log_loss) is the champion's minus the challenger's, and "rmse delta -16.0590" is an error 16 higher, not
-    lower. One clause for every place that shows such a delta (the reason and its worst slice, the markdown
-    summary, :func:`ctloop.retrain.choose_start`'s note); ``challenger``/``champion`` name the two models'."""
-    if not M.lower_is_better(metric):
+def delta_note(metric: str, *, delta: float | None, challenger: str = "the challenger's",
+               champion: str = "the champion's") -> str:
+    """How a comparison's ``delta`` of ``metric`` reads, or ``""`` for a higher-is-better metric and for a delta
+    that is zero or none at all (NaN, None), which reads alike either way: the delta is the challenger's gain
+    (:func:`paired_bootstrap`: positive = the challenger better), so an error's (rmse, mae, log_loss) is the
+    champion's minus the challenger's, and "rmse delta -16.0590" is an error 16 higher, not lower. One clause, and
+    one guard, for every place that shows such a delta (the reason and its worst slice, the markdown summary,
+    :func:`ctloop.retrain.choose_start`'s note); ``challenger``/``champion`` name the two models'."""
+    if not M.lower_is_better(metric) or delta is None or not math.isfinite(delta) or delta == 0:
         return ""
     return f"a lower {metric} is better, the delta is {champion} minus {challenger}"
-
-
-def _sign_note(primary: str, delta: float) -> str:
-    """:func:`delta_note` for a delta shown in a reason: none for a zero delta or none at all, which read alike
-    either way."""
-    return delta_note(primary) if math.isfinite(delta) and delta != 0 else ""
 
 
 def _slice_skipped(primary: str, task: str, y: np.ndarray, labels: list) -> str:
@@ -1223,7 +1219,9 @@ def render_markdown(decision: GateDecision) -> str:
                 else:
                     detail = f"{label}: Δ{c['metric']} undefined on this holdout, tolerance {tolerance}"
             lines.append(f"| {c['check']} | {detail} | {'pass' if c['passed'] else 'FAIL'} |")
-        if decision.comparison and (sign := delta_note(decision.primary_metric)):
+        # said when a delta the table shows (overall, worst slice) has one, as the reason says it
+        if sign := next((note for c in decision.checks if c["check"] != "threshold"
+                         if (note := delta_note(decision.primary_metric, delta=c["delta"]))), ""):
             lines += ["", f"Δ{decision.primary_metric}: {sign}."]
     if decision.slices:
         lines += ["", "| slice | rows | challenger | champion | Δ | CI |", "|---|---|---|---|---|---|"]

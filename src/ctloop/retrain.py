@@ -215,8 +215,8 @@ def choose_start(train: pd.DataFrame, holdout: pd.DataFrame | None, training: Tr
     versus = eval_core.metric_values(decision)
     choice.delta, choice.ci_low = (versus.get(policy.paid_key(choice.metric, stat)) for stat in ("delta", "ci_low"))
     choice.kept = policy.pays(choice.ci_low)
-    sign = (eval_core.delta_note(choice.metric, challenger="the candidate's", champion="the whole window's")
-            if choice.delta else "")  # a zero delta (or none) reads alike either way
+    sign = eval_core.delta_note(choice.metric, delta=choice.delta, challenger="the candidate's",
+                                champion="the whole window's")
     numbers = (f"since {choice.candidate} vs the whole window on the newest {len(check)} rows since: {choice.metric} "
                f"delta {_signed(choice.delta)}" + (f" ({sign})" if sign else "") + f", ci_low {_signed(choice.ci_low)}")
     if choice.kept:

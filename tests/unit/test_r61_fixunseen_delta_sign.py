@@ -76,7 +76,46 @@ def test_a_higher_is_better_metric_reads_as_before(regression):
                              bootstrap_rounds=200)
     assert "is better, the delta is" not in decision.reason
     assert "is better, the delta is" not in evaluate.render_markdown(decision)
-    assert evaluate.delta_note("r2") == "" and evaluate.delta_note("roc_auc") == ""
+    assert evaluate.delta_note("r2", delta=-1.0) == "" and evaluate.delta_note("roc_auc", delta=-1.0) == ""
+
+
+@pytest.mark.parametrize("delta", [0.0, float("nan"), None])
+def test_a_zero_or_undefined_delta_has_no_note(delta):
+    # review of the fixunseen merge, low finding 3: one guard for the reason, the markdown and retrain's note
+    assert evaluate.delta_note("rmse", delta=delta) == ""
+    assert evaluate.delta_note("rmse", delta=-1e-9) == NOTE.format(m="rmse")
+
+
+def test_the_markdown_of_a_zero_delta_says_no_note_as_its_reason(regression):
+    # the champion itself as the challenger: delta 0 overall and in every slice; the reason said no note, the
+    # markdown said "Δrmse: a lower rmse is better, ..." under a table of +0.0000
+    frame, good, _ = regression
+    decision = evaluate.gate(good, frame, target="target", task="regression", champion=good,
+                             thresholds={"rmse": 1e9}, primary_metric="rmse", slice_column="region",
+                             bootstrap_rounds=200)
+    assert decision.comparison["delta"] == 0 and decision.reason.count("is better, the delta is") == 0
+    assert "is better, the delta is" not in evaluate.render_markdown(decision)
+
+
+def test_the_markdown_of_an_undefined_delta_says_no_note_as_its_reason(regression):
+    frame, good, bad = regression
+    decision = evaluate.gate(bad, frame, target="target", task="regression", champion=good,
+                             thresholds={"rmse": 1e9}, primary_metric="rmse", bootstrap_rounds=200)
+    decision.comparison["delta"] = float("nan")  # as a comparison the holdout cannot make
+    decision.checks = [dict(c, delta=float("nan")) if c["check"] == "vs_champion" else c for c in decision.checks]
+    text = evaluate.render_markdown(decision)
+    assert "Δrmse undefined on this holdout" in text and not text.count("\nΔrmse: "), text
+    assert text.count(NOTE.format(m="rmse")) == decision.reason.count(NOTE.format(m="rmse")), text
+
+
+def test_the_markdown_says_the_note_when_only_the_worst_slice_has_a_delta(regression):
+    # the overall delta zero, a slice's not: the reason says the note in the slice's part, and so the markdown
+    frame, good, bad = regression
+    decision = evaluate.gate(bad, frame, target="target", task="regression", champion=good,
+                             thresholds={"rmse": 1e9}, primary_metric="rmse", slice_column="region",
+                             bootstrap_rounds=200)
+    decision.checks = [dict(c, delta=0.0) if c["check"] == "vs_champion" else c for c in decision.checks]
+    assert f"Δrmse: {NOTE.format(m='rmse')}." in evaluate.render_markdown(decision).splitlines()
 
 
 def test_log_loss_over_both_models_classes_says_how_its_delta_reads():
