@@ -12,6 +12,7 @@ many cells; when most of the column's values are no numbers, it is skipped as be
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,6 +77,15 @@ def test_one_stray_word_never_approves_a_worse_challenger(models):
         challenger, holdout.assign(rooms=pd.to_numeric(holdout.rooms, errors="coerce")), champion
     )
     assert decision.comparison["champion"] == pytest.approx(blank.comparison["champion"])
+
+
+def test_the_reason_docs_estimators_shows_is_the_one_these_rows_give(models):
+    # docs/estimators.md pastes this test's reason as the gate's output; it drifted unnoticed before (review of
+    # the fixunseen merge, low finding 4): a change of the reason's words is a change of that page
+    champion, challenger, holdout = models
+    reason = _gate(challenger, holdout, champion).reason
+    page = (Path(__file__).resolve().parents[2] / "docs" / "estimators.md").read_text(encoding="utf-8")
+    assert f"```\n{reason}\n```" in page, reason
 
 
 def test_a_column_mostly_of_words_still_skips_the_champion(models):
