@@ -214,3 +214,25 @@ def _uri(reg) -> str:
     from ctloop.storage import kserve_storage_uri
 
     return kserve_storage_uri(reg.model_artifact_uri(MODEL, "2"))
+
+
+def test_deploy_canary_undoes_its_write_when_the_mode_switches_while_it_waits(registered, kube, monkeypatch, capsys):
+    uri, _ = registered
+    deploy_canary.python_func(model_name=MODEL, version="1", rollout=RELEASE, tracking_uri=uri)
+    real = InferenceServices.patch
+    patches = []
+
+    def patch_then_standard(self, name, body):
+        patches.append(body)
+        out = real(self, name, body)
+        kube.objects[(NS, ISVC)].setdefault("status", {})["deploymentMode"] = "Standard"
+        return out
+
+    monkeypatch.setattr(InferenceServices, "patch", patch_then_standard)
+    with pytest.raises((SystemExit, ServingError)) as raised:
+        deploy_canary.python_func(model_name=MODEL, version="2", rollout=RELEASE, tracking_uri=uri,
+                                  pipeline_run_id="r9")
+    said = f"{raised.value} {capsys.readouterr().err}"
+    # was: "nothing written to the cluster", exit 2, the canary's patch left in the spec with no undo tried
+    assert "nothing written to the cluster" not in said, said
+    assert len(patches) == 1 and "rolling back" in said, said  # the undo tried (KServe's Standard mode refuses it)
