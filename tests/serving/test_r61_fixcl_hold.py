@@ -236,3 +236,51 @@ def test_deploy_canary_undoes_its_write_when_the_mode_switches_while_it_waits(re
     # was: "nothing written to the cluster", exit 2, the canary's patch left in the spec with no undo tried
     assert "nothing written to the cluster" not in said, said
     assert len(patches) == 1 and "rolling back" in said, said  # the undo tried (KServe's Standard mode refuses it)
+
+
+def test_a_stop_moving_traffic_after_a_quiet_step_judged_again_names_the_right_move():
+    # the line of a stop named plan[len(checks judged)]: with a quiet 5 % step judged twice, "to 50 %" while
+    # moving to 25 %
+    import os
+    import signal
+
+    from tests.doubles.kube_api import KubeApiDouble, with_canary
+    from tests.serving.test_r49_serving_sigterm_analysis import NAME, V1, V2, Registry, in_child
+
+    with KubeApiDouble(ready_after_reads=1) as kube:
+        isvcs = InferenceServices("ml", api_client=kube.api_client())
+        with_canary(isvcs, NAME, V1, V2, percent=5)
+
+        def analysis_in_child(events_fd):
+            calls = []
+
+            def check(percent):
+                calls.append(percent)
+                if len(calls) == 1:
+                    return analysis.judge(_ok("c", 3), _ok("s", 40), RULES, percent=percent)
+                return True, "ok", {"canary_requests": 500.0}
+
+            class Stopping:
+                def __init__(self, inner):
+                    self.inner, self.namespace = inner, inner.namespace
+
+                def __getattr__(self, attr):
+                    return getattr(self.inner, attr)
+
+                def patch(self, name, patch):
+                    answer = self.inner.patch(name, patch)
+                    if ((patch.get("spec") or {}).get("predictor") or {}).get("canaryTrafficPercent") == 25:
+                        os.kill(os.getpid(), signal.SIGTERM)  # the move written, its wait not done
+                        import time
+                        time.sleep(5)
+                    return answer
+
+            release.analyze(Registry(events_fd), Stopping(isvcs), model_name="credit", version="2",
+                            cfg=RolloutConfig(inference_service=NAME, namespace="ml", traffic_plan=[5, 25, 50],
+                                              timeout_seconds=2, interval_seconds=1),
+                            deploy_action="canary", canary_revision="credit-predictor-00002",
+                            stable_revision="credit-predictor-00001", check=check)
+
+        code, killed, err, _ = in_child(analysis_in_child)
+    assert (code, killed) == (143, None), (code, killed, err)
+    assert "moving the canary from 5 % to 25 % (that move may have landed), 2 checks judged (1 passed)" in err, err

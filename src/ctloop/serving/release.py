@@ -1001,8 +1001,8 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
-        moving = (plan[len(judged)] if at["sent"] and not at["checking"] and len(judged) < len(plan)
-                  and plan[len(judged)] != at["percent"] else None)
+        moving = (at.get("moving") if at["sent"] and not at["checking"] and isinstance(at.get("moving"), int)
+                  and at.get("moving") != at["percent"] else None)
         _stopped(audit, cfg, name, version, at["percent"], moving, judged, at["decided"])
         raise
     return result
@@ -1035,6 +1035,8 @@ class _Sending:
 
     def patch(self, name: str, patch: dict[str, Any]) -> Any:
         self._at["sent"] = True
+        # the share this move writes (a quiet step judged again makes the checks no index into the plan)
+        self._at["moving"] = ((patch.get("spec") or {}).get("predictor") or {}).get("canaryTrafficPercent")
         return self._isvcs.patch(name, patch)
 
 
