@@ -49,7 +49,10 @@ def add_rollout_steps(*, model_name, version, reason, rollout, tracking_uri, pla
             step(rollback_model(model_name=model_name, failed_version=version, rollout=rollout,
                                 reason=analyze.outputs["reason"], tracking_uri=tracking_uri, pipeline_run_id=run_id),
                  "rollback_model")
-        with dsl.Else(name="canary-held"):  # changed by hand meanwhile: whoever changed it decides
+        # hold: changed by hand meanwhile (whoever changed it decides), or too little traffic to judge (the canary
+        # keeps its share until this pipeline runs the version again or it is promoted or rolled back by hand;
+        # rollout.max_holds bounds it)
+        with dsl.Else(name="canary-held"):
             step(record_decision(model_name=model_name, decision="canary_held", reason=analyze.outputs["reason"],
                                  version=version, tracking_uri=tracking_uri, pipeline_run_id=run_id),
                  "record_decision")

@@ -25,10 +25,15 @@ def analyze_canary(
     At every step (default 5 % → 25 % → 50 % → 100 %) the canary's share is set,
     ``interval_seconds`` pass, and the last ``rules.window`` of both revisions is judged: canary
     error rate, p99 latency and p99 against the stable revision's; too few requests or no data is a
-    failed check, never a pass — except a quiet window (fewer than ``rules.min_requests`` canary
-    requests while the stable's at the canary's share would make fewer too; or fewer logged rows than
-    ``quality_rules.min_rows``): too little evidence, the walk stops at that share and decides ``hold``
-    (audit ``held_for: too little evidence``), judged again by the next run. With ``inference_log_root`` each step also checks model quality on
+    failed check, never a pass; the error and latency rules judge however few requests there were. A hold
+    is only for no evidence either way: fewer than ``rules.min_requests`` canary requests, none failing
+    (or none at all beside a near-silent stable), while the stable's at the canary's share would make fewer
+    too — or fewer logged rows than ``quality_rules.min_rows`` on a stable as quiet — never at 100 %: judged
+    again at that share for as many intervals as fit ``timeout_seconds``, then the walk stops there and
+    decides ``hold`` (audit ``held_for: too little evidence``); a quiet window after a failed check counts as
+    one. Nothing judges a held canary again on its own: run the rollout pipeline for the version again (its
+    deploy resumes the canary at the first step) or promote or roll back by hand; after ``rollout.max_holds``
+    holds of the version the next quiet analysis decides ``rollback``. With ``inference_log_root`` each step also checks model quality on
     the traffic logged since the canary started (realized ROC AUC against the stable model's with
     labels, the PSI of predicted scores without). ``max_failed_checks`` failed checks decide
     ``rollback``. A ``blue-green`` release is judged at the 100 % it already has, once per step of
@@ -58,7 +63,7 @@ def analyze_canary(
 
     Returns:
         decision: ``promote``, ``rollback`` or ``hold`` (changed outside the rollout, or too little
-            evidence to judge).
+            evidence to judge, at most ``rollout.max_holds`` times a version).
         reason: Why, naming the failed rule and step.
     """
     from collections import namedtuple

@@ -1157,6 +1157,8 @@ class RolloutConfig(Section):
                                       "inference_log_root is set.")
     max_failed_checks: int = opt(1, "Failed canary checks that trigger a rollback (at most the steps of "
                                  "traffic_plan).", check=positive)
+    max_holds: int = opt(3, "Analyses of one version held for too little evidence (a quiet canary: no traffic to "
+                         "judge it by) before the next quiet one rolls it back instead of holding.", check=positive)
     prometheus_url: str = opt("", "Prometheus base URL; empty = PROMETHEUS_URL from ConfigMap ctloop-settings.",
                               example="http://prometheus.monitoring.svc:9090", check=prometheus_url)
     inference_log_root: str = opt("", "Inference log root; when set the canary is also judged on model quality.",

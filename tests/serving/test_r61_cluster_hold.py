@@ -6,18 +6,19 @@ judge", "no data ... (no requests recorded in the window)"), and with ``max_fail
 decided ``rollback``: a good canary rolled back because nobody called the service at 3 am. The same held
 for the quality check's too little logged traffic (``quality_rules.min_rows``).
 
-Now a check failing *only* for too little traffic on the whole service — the canary under ``min_requests``
-and the stable's requests at the canary's share making fewer than ``min_requests`` too
-(``analysis.quiet_window``) — stops the walk at its share and the analysis decides ``hold``: the audit record
-says ``held_for: too little evidence``, ``ctloop rollout status`` names it, nothing is promoted or rolled
-back, and the next rollout run of the version resumes the canary at the plan's first step and judges it
-again (``rollout.deploy``: a canary already in the spec "resumes at the first step ... to be analysed").
-A canary with no requests while the stable is busy, or with no series at all, is a failed check as before
-(a crashing canary records nothing; missing series are missing monitoring).
+Now a check with too little traffic on the whole service and no evidence either way — the canary under
+``min_requests`` with none of its requests failing a rule, and the stable's requests at the canary's share
+making fewer than ``min_requests`` too (``analysis.quiet_window``) — is judged again at its share while the
+step's timeout lasts, then stops the walk there and the analysis decides ``hold``: the audit record says
+``held_for: too little evidence``, ``ctloop rollout status`` names it and how it is judged again (the rollout
+pipeline run for the version again: ``rollout.deploy`` resumes a canary already in the spec at the plan's
+first step; or by hand), bounded by ``rollout.max_holds`` (tests/serving/test_r61_fixcl_hold.py). A canary with
+no requests beside a stable with traffic (``analysis.silent_floor``), with no series at all, or at 100 % is a
+failed check as before (a crashing canary records nothing; missing series are missing monitoring).
 
 Flagger also halts advancement when a metric query returns no values ("Halt advancement no values found"),
 but its metric check returns false then, a failed check, so ``analysis.threshold`` quiet intervals roll the
-canary back; ctloop holds without counting it and leaves the decision to the next run.
+canary back; ctloop holds without counting it, at most ``rollout.max_holds`` times.
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ def _stats(name: str, requests: float) -> RevisionStats:
     (3, 40, 5, None, True),          # a quiet night: 40 stable requests make ~2 at 5 %
     (0, 10, 5, QUIET, True),         # counters there, nothing counted on either side
     (12, 300, 25, None, False),      # 300 stable requests make 100 at 25 %: 12 is suspicious, a failed check
-    (0, 2000, 5, QUIET, False),      # the stable busy, the canary silent: a failed check (it may crash)
+    (0, 59, 5, QUIET, False),        # the stable had traffic, the canary none: a routing failure (analysis.silent_floor)
+    (0, 58, 5, QUIET, True),         # ... under the floor (58.4 at 5 %) a healthy canary may have missed them all
+    (49, 949, 5, None, True),        # 949 stable requests make 49.9 at 5 %: fewer than min_requests 50
+    (49, 950, 5, None, False),       # 950 make 50: the canary's 49 is too few, a failed check
     (0, 10, 5, "no data: no ctloop metrics for either revision (c, s)", False),  # no series: monitoring missing
-    (20, 0, 100, None, True),        # blue-green at 100 %: the canary's own count decides
+    (20, 0, 100, None, False),       # at 100 % there is no stable to go by: under the minimum, a failed check
 ])
 def test_judge_marks_only_a_quiet_window_as_insufficient(canary, stable, percent, no_data, held):
     passed, why, measured = analysis.judge(_stats("c", canary), _stats("s", stable), RULES, no_data=no_data,
@@ -83,7 +87,9 @@ def test_a_quiet_canary_is_held_at_its_share_and_status_says_why(registered, kub
                              canary_revision=deployed.latest_revision, stable_revision=deployed.previous_revision,
                              run_id="r9", check=quiet_night)
     assert result.decision == "hold", result  # was: rollback
-    assert seen == [5] and "too little traffic to judge" in result.reason and "judges it again" in result.reason
+    # judged again at its share while the step's timeout lasts (timeout_seconds 10 / interval_seconds 1)
+    assert seen == [5] * 10 and "too little traffic to judge" in result.reason, seen
+    assert "run the rollout pipeline for this version again" in result.reason and "max_holds 3" in result.reason
     assert kube.objects[(NS, ISVC)]["spec"]["predictor"]["canaryTrafficPercent"] == 5  # the split kept
     records = reg.audit_log(MODEL)
     held = [r for r in records if r["event"] == "analysis"]
@@ -96,11 +102,12 @@ def test_a_quiet_canary_is_held_at_its_share_and_status_says_why(registered, kub
                  "--tracking-uri", uri]) == 0
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
-    assert "last decision: v2 analysis: hold (too little evidence: the canary keeps its share" in out, out
+    assert "last decision: v2 analysis: hold (too little evidence: the canary keeps its share until the rollout " \
+        "pipeline runs this version again" in out, out
     assert "  5 %  " in out, out
 
 
-def test_a_busy_stable_beside_a_silent_canary_still_rolls_back(registered, kube):
+def test_a_stable_with_traffic_beside_a_silent_canary_still_rolls_back(registered, kube):
     uri, _ = registered
     deployed = _canary_at_5(kube, uri)
     cfg = RolloutConfig.from_dict({**RELEASE, "interval_seconds": 1})
@@ -108,9 +115,10 @@ def test_a_busy_stable_beside_a_silent_canary_still_rolls_back(registered, kube)
         MlflowRegistry(uri), InferenceServices(NS, api_client=kube.api_client()), model_name=MODEL, version="2",
         cfg=cfg, deploy_action=deployed.action, canary_revision=deployed.latest_revision,
         stable_revision=deployed.previous_revision, run_id="r9",
-        check=lambda percent: analysis.judge(_stats(deployed.latest_revision, 0), _stats("s", 2000), cfg.rules,
+        check=lambda percent: analysis.judge(_stats(deployed.latest_revision, 0), _stats("s", 59), cfg.rules,
                                              no_data=QUIET, percent=percent))
     assert result.decision == "rollback" and "no requests recorded" in result.reason, result
+    assert "a routing failure or a crash-looping canary" in result.reason, result
 
 
 def test_quality_with_too_little_logged_traffic_is_insufficient_evidence():
@@ -121,6 +129,7 @@ def test_quality_with_too_little_logged_traffic_is_insufficient_evidence():
     p = np.random.default_rng(3).uniform(size=60)
     logs = pd.DataFrame({"request_id": [f"r{i}" for i in range(60)], "revision": ["stable", "canary"] * 30,
                          "time": "2026-01-01T00:00:00+00:00", "prediction_0": 1 - p, "prediction_1": p})
-    ok, why, measured = analysis.quality_check(logs, None, canary_revision="canary", stable_revision="stable")
+    ok, why, measured = analysis.quality_check(logs, None, canary_revision="canary", stable_revision="stable",
+                                               percent=5)
     assert not ok and why.startswith("too little logged traffic to judge quality"), why
     assert measured[analysis.EVIDENCE] == analysis.INSUFFICIENT

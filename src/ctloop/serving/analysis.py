@@ -313,27 +313,48 @@ INSUFFICIENT = "insufficient"
 QUIET_WINDOW = "(no requests recorded in the window)"  # no_data_reason's quiet case: series there, no traffic
 
 
+# a canary with no requests beside a stable that had some is a routing failure (a crash-looping canary, a broken
+# route) once a healthy canary at its share would have had at least one of them with this confidence: the stable's
+# N requests all missing a canary that takes p of the traffic has probability (1 - p)^N (round 61 review H2)
+ROUTING_CONFIDENCE = 0.95
+
+
+def silent_floor(percent: int) -> float:
+    """The stable requests under which a canary at ``percent`` with none is no evidence of broken routing: fewer
+    than ``log(1 - ROUTING_CONFIDENCE) / log(1 - percent/100)`` (5 %: 58.4, 25 %: 10.4, 50 %: 4.3; at least
+    one whole request — increase() extrapolates fractions). 0.0 at 100 % or more (no stable)."""
+    share = int(percent) / 100
+    if share >= 1:
+        return 0.0
+    if share <= 0:
+        return math.inf
+    return max(1.0, math.log(1 - ROUTING_CONFIDENCE) / math.log(1 - share))
+
+
 def quiet_window(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules, percent: int | None,
                  no_data: str | None = None) -> str:
     """Why this window holds too little traffic on the whole service to judge the canary, ``""`` when it
-    holds enough, or when the canary's lack of requests is itself suspicious. The canary's requests
-    (finite) are fewer than ``rules.min_requests`` (the one minimum, ``CanaryRules.min_requests``), and so
-    would a healthy canary's be: the stable revision's requests at the canary's share (``percent``; at
-    100 % — blue-green, the plan's last step — the stable has none to go by) make fewer than
-    ``min_requests`` for the canary too; ``percent`` None (not known) never. A canary with no requests counts only when its series are there
-    and counted none (:data:`QUIET_WINDOW`): missing series stay "no data", a failed check. A stable busy
-    enough that the canary's share should have reached the minimum is a failed check as before (a canary
-    that crashes records nothing)."""
+    holds enough, or when the canary's lack of requests is itself suspicious. A hold is only for no evidence
+    either way (round 61 review). The canary's requests (finite) are fewer than ``rules.min_requests`` (the one
+    minimum, ``CanaryRules.min_requests``), and so would a healthy canary's be: the stable revision's requests at
+    the canary's share (``percent``) make fewer than ``min_requests`` for the canary too. Never at 100 % or more
+    (blue-green, the plan's last step: no stable to compare with, the canary serves everything — under the
+    minimum that is a failed check) nor with ``percent`` None (not known). A canary with no requests counts only
+    when its series are there and counted none (:data:`QUIET_WINDOW`) and the stable is near silent too (under
+    :func:`silent_floor`: else the canary's zero is a routing failure, a failed check); missing series stay
+    "no data", a failed check. The caller (:func:`judge`) asks only once the canary's requests showed no
+    error or latency failure."""
     asked = _requests(canary)
-    if percent is None or not (isinstance(asked, (int, float)) and math.isfinite(asked)) or asked >= rules.min_requests:
-        return ""  # no share to go by (a caller judging a window on its own): a failed check, as ever
-    if not asked and not (no_data or "").endswith(QUIET_WINDOW):
-        return ""
+    if percent is None or int(percent) >= 100 or not (isinstance(asked, (int, float)) and math.isfinite(asked)) \
+            or asked >= rules.min_requests:
+        return ""  # no share to go by (a caller judging a window on its own; no stable at 100 %): a failed check
     others = _requests(stable) if stable.requests is not None else 0.0
     if not (isinstance(others, (int, float)) and math.isfinite(others)):
         return ""
     share = int(percent)
-    expected = others * share / (100 - share) if share < 100 else 0.0
+    if not asked and (not (no_data or "").endswith(QUIET_WINDOW) or others >= silent_floor(share)):
+        return ""
+    expected = others * share / (100 - share)
     if expected >= rules.min_requests:
         return ""
     return (f"too little traffic to judge: the canary had {_shown(asked, rules.min_requests)} requests in the "
@@ -361,6 +382,7 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 "canary_failed_instance_share": canary.failed_instance_share}
     client = ""  # what the 4xx rule said, when it was judged or skipped
     failures = []
+    ruled = False  # the error and latency rules judged the canary's requests
     warned = [*canary.warnings, *stable.warnings]
     if warned:  # e.g. Thanos' partial response: an error series on a store that did not answer
         failures.append(f"Prometheus warned that its answer may be partial: {warned[0][:200]}")
@@ -374,9 +396,10 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         failures.append(" / ".join([f"canary revision {canary.revision}: request count {canary.requests}",
                                     f"error rate {canary.error_rate}", *_not_finite(canary)])
                         + " is not a finite number (a corrupt counter series)")
-    elif (asked := _requests(canary)) < rules.min_requests:
-        failures.append(f"too few requests to judge: {_shown(asked, rules.min_requests)} < {rules.min_requests}")
     else:
+        # the error and latency rules judge whatever requests the canary answered, however few: 5 of 5 failing
+        # is evidence of harm, a failed check; the count rule only bars passing (round 61 review H1)
+        ruled = True
         bound = None  # the large-batch bound, recorded whenever the runtime counted failed requests
         if canary.failed_requests is not None and canary.failed_instance_share is not None:
             effective = effective_failed_requests(canary)
@@ -405,10 +428,28 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
                 failures.append(f"p99 latency {_above(canary.p99_seconds * 1000, rules.max_p99_seconds * 1000, 0, ' ms')}")
             if stable.p99_seconds and canary.p99_seconds > rules.max_p99_ratio * stable.p99_seconds:
                 failures.append(_above_ratio(canary.p99_seconds * 1000, rules.max_p99_ratio, stable.p99_seconds * 1000))
-    if failures and not warned and (quiet := quiet_window(canary, stable, rules, percent, no_data)):
-        # the only failure is the count: no evidence against the canary, nor for it
+    few = ruled and _requests(canary) < rules.min_requests
+    if few and not failures:
+        # no rule failed on the few requests there were: too few to pass — held when the whole service is quiet
+        asked = _requests(canary)
+        count = f"too few requests to judge: {_shown(asked, rules.min_requests)} < {rules.min_requests}"
+        if quiet := quiet_window(canary, stable, rules, percent, no_data):
+            measured[EVIDENCE] = INSUFFICIENT
+            return False, f"{quiet} ({count})", measured
+        return False, count, measured
+    if few:  # a rule failed on them: evidence of harm, the count said beside it
+        failures.append(f"on {_shown(_requests(canary), rules.min_requests)} requests, fewer than min_requests "
+                        f"{rules.min_requests}")
+    if not canary.requests and len(failures) == 1 and not warned and (
+            quiet := quiet_window(canary, stable, rules, percent, no_data)):
+        # no requests on either side: no evidence against the canary, nor for it
         measured[EVIDENCE] = INSUFFICIENT
         return False, f"{quiet} ({failures[0]})", measured
+    if not canary.requests and percent is not None and 0 < int(percent) < 100 and stable.requests \
+            and _requests(stable) >= silent_floor(int(percent)) and (no_data or "").endswith(QUIET_WINDOW):
+        failures.append(f"the stable had {_shown(_requests(stable), rules.min_requests)} requests, of which a healthy "
+                        f"canary at {int(percent)} % would have had at least one ({ROUTING_CONFIDENCE:.0%} "
+                        "confidence): a routing failure or a crash-looping canary")
     if failures:  # a skipped 4xx rule is in the record (client_error_note), not beside the failures
         return False, "; ".join(failures), measured
     return True, (f"error rate {canary.error_rate:.2%}, p99 {canary.p99_seconds * 1000:.0f} ms "
@@ -623,8 +664,14 @@ def _no_score_column(logs, col: str, whose: str = "the inference log has") -> st
 
 def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, canary_version: str = "",
                   stable_version: str = "", rules: QualityRules | None = None,
-                  classes: list | None = None) -> tuple[bool, str, dict[str, Any]]:
+                  classes: list | None = None, percent: int | None = None) -> tuple[bool, str, dict[str, Any]]:
     """Model quality of the canary vs the stable model over the same logged period.
+
+    Too few rows with a prediction (``rules.min_rows``) is too little evidence (``measurements[EVIDENCE]``:
+    the walk holds) only when the stable's rows at the canary's share ``percent`` would have given a healthy
+    canary fewer than ``min_rows`` too, as :func:`quiet_window` asks of requests; a stable with rows enough
+    beside a canary without (a broken logger, a broken prediction column), a share not known (None) or 100 %
+    (no stable to go by) is a failed check.
 
     Canary and stable rows are told apart by ``model_version`` (``canary_version`` is the version
     being rolled out, ``stable_version`` the champion) when the log has it, else by revision.
@@ -722,9 +769,19 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         whose = "the inference log has" if whole else f"the {side}'s logged rows ({name}) have"
         return False, _no_score_column(logged, col, whose), measured
     if len(canary) < rules.min_rows or len(stable) < rules.min_rows:
+        few = (f"too little logged traffic to judge quality: canary {len(canary)}, stable {len(stable)} "
+               f"rows with a prediction (< {rules.min_rows}){note}")
+        share = int(percent) if percent is not None else None
+        if share is None or not 0 < share < 100:
+            return False, few, measured  # no stable share to go by: a failed check
+        expected = len(stable) * share / (100 - share)
+        if expected >= rules.min_rows and len(canary) < rules.min_rows:
+            # the stable logged enough that a healthy canary at its share would have too: its log is broken
+            return False, (f"{few}: the stable's {len(stable)} rows at {share} % make {expected:.0f} for a healthy "
+                           "canary, so its missing rows are no quiet night (is its logger or prediction column "
+                           "broken?)"), measured
         # too little evidence, not evidence against the canary: walk_plan holds (measurements' EVIDENCE)
-        return False, (f"too little logged traffic to judge quality: canary {len(canary)}, stable {len(stable)} "
-                       f"rows with a prediction (< {rules.min_rows}){note}"), {**measured, EVIDENCE: INSUFFICIENT}
+        return False, few, {**measured, EVIDENCE: INSUFFICIENT}
     if labels is not None and len(labels):
         both = pd.concat([canary.assign(_side="canary"), stable.assign(_side="stable")], ignore_index=True)
         joined = join_index(both, labels) if isinstance(labels, LabelIndex) else join_labels(both, labels)

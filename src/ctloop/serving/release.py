@@ -58,6 +58,12 @@ from ctloop.sigterm import sigterm_raises
 FIRST_DEPLOYMENT = ("created", "unchanged")  # deploy actions with nothing to compare against
 # an analysis held for too little traffic to judge (analysis.quiet_window): its record's held_for, status' word
 INSUFFICIENT_EVIDENCE = "too little evidence"
+# how a held canary is judged again: nothing schedules it (round 61 review H4, M4)
+HELD_AGAIN = ("nothing judges it again on its own: run the rollout pipeline for this version again (a new run of "
+              "pipeline rollout with this version; locally ctloop run --local --pipeline rollout --param version=N: "
+              "its deploy resumes the canary at the plan's first step), or "
+              "promote or roll it back by hand (ctloop rollout promote|rollback); rollout.max_holds holds, then "
+              "the analysis rolls it back")
 
 
 @dataclass
@@ -844,7 +850,8 @@ def live_check(registry: Any, cfg: RolloutConfig, *, model_name: str, version: s
         labels = store.get() if store is not None else None  # hashes and labels, never the keys' text
         ok, qwhy, qmeasured = analysis.quality_check(
             logs, labels, canary_revision=canary_revision, stable_revision=stable_revision,
-            canary_version=str(version), stable_version=stable_version, rules=cfg.quality_rules, classes=classes)
+            canary_version=str(version), stable_version=stable_version, rules=cfg.quality_rules, classes=classes,
+            percent=percent)
         return ok, f"{why}; quality: {qwhy}", {**measured, **qmeasured}
 
     return with_quality
@@ -915,6 +922,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
         audit(event)
 
     walking = False  # walk_plan started: its ConfigError is a refusal, live_check's a failed analysis
+    held_for = False  # walk_plan's passed None: a hold for too little evidence (its record's held_for)
     try:
         with sigterm_raises(AnalysisStopped):
             try:
@@ -934,12 +942,21 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                                                           storage_uri=uri, revision=canary_revision, judged=seen,
                                                           baseline=baseline,
                                                           max_failed_checks=cfg.max_failed_checks,
-                                                          timeout_s=cfg.timeout_seconds, on_event=step_event)
+                                                          timeout_s=cfg.timeout_seconds, on_event=step_event,
+                                                          quiet_checks=quiet_checks(cfg))
                 decision = "promote" if passed else "hold" if passed is None else "rollback"
-                if passed is None:  # too little evidence (a quiet night): the split kept, judged again next run
-                    reason = (f"{reason}; held: {INSUFFICIENT_EVIDENCE}, the canary keeps its share, neither "
-                              "promoted nor rolled back; the next rollout run of this version judges it again "
-                              "(rollout.rules.min_requests, rollout.quality_rules.min_rows)")
+                if passed is None:  # too little evidence (a quiet night) all the step's time: a bounded hold
+                    held = _holds(registry, model_name, str(version))
+                    if held >= cfg.max_holds:
+                        decision, reason = "rollback", (
+                            f"{reason}; v{version} was held for {INSUFFICIENT_EVIDENCE} {held} time"
+                            f"{'s' if held != 1 else ''} already, the limit (rollout.max_holds {cfg.max_holds}): "
+                            "a canary that never gets the traffic to be judged is rolled back")
+                    else:
+                        held_for = True
+                        reason = (f"{reason}; held: {INSUFFICIENT_EVIDENCE}, the canary keeps its share, neither "
+                                  f"promoted nor rolled back (hold {held + 1} of rollout.max_holds {cfg.max_holds}; "
+                                  f"{HELD_AGAIN})")
             except rollout.ChangedOutside as exc:
                 decision, reason, steps = ("hold", f"{exc}; left as it is, neither promoted nor rolled back",
                                            _judged(exc))
@@ -975,8 +992,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
             # the revision and the spec's metadata.generation judged after the last step: promote_model
             # refuses a spec edited since (another revision, another generation)
             audit({"event": "analysis", "decision": result.decision, "reason": reason,
-                   **({"held_for": INSUFFICIENT_EVIDENCE} if INSUFFICIENT_EVIDENCE in reason
-                      and result.decision == "hold" else {}),
+                   **({"held_for": INSUFFICIENT_EVIDENCE} if held_for else {}),
                    **({"canary_revision": canary_revision} if canary_revision else {}),
                    **({"generation": seen["generation"]}
                       if canary_revision and isinstance(seen.get("generation"), int) else {}),
@@ -985,11 +1001,25 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
     except AnalysisStopped:
         # a move is "on its way" only once its patch went out: a stop in the spec read after a
         # check (walk_plan's check_unchanged) has moved nothing
-        moving = (plan[len(judged)] if at["sent"] and not at["checking"] and len(judged) < len(plan)
-                  and plan[len(judged)] != at["percent"] else None)
+        moving = (at.get("moving") if at["sent"] and not at["checking"] and isinstance(at.get("moving"), int)
+                  and at.get("moving") != at["percent"] else None)
         _stopped(audit, cfg, name, version, at["percent"], moving, judged, at["decided"])
         raise
     return result
+
+
+def quiet_checks(cfg: RolloutConfig) -> int:
+    """How many checks a quiet step gets at its share before the analysis holds: as many intervals as fit the
+    step's ``timeout_seconds`` (at least one; defaults 600 / 300: two windows) — not the first quiet window."""
+    return max(1, int(cfg.timeout_seconds) // max(1, int(cfg.interval_seconds)))
+
+
+def _holds(registry: Any, model_name: str, version: str) -> int:
+    """The analyses of ``version`` that held it for :data:`INSUFFICIENT_EVIDENCE` (audit ``held_for``), read
+    from the audit log (all of it: a budget must not forget holds behind newer records)."""
+    return sum(1 for r in registry.audit_log(model_name, max_results=None)
+               if r.get("event") == "analysis" and r.get("held_for") == INSUFFICIENT_EVIDENCE
+               and str(r.get("version", "")) == version)
 
 
 class _Sending:
@@ -1005,6 +1035,8 @@ class _Sending:
 
     def patch(self, name: str, patch: dict[str, Any]) -> Any:
         self._at["sent"] = True
+        # the share this move writes (a quiet step judged again makes the checks no index into the plan)
+        self._at["moving"] = ((patch.get("spec") or {}).get("predictor") or {}).get("canaryTrafficPercent")
         return self._isvcs.patch(name, patch)
 
 
@@ -1072,11 +1104,18 @@ def step_metrics(result: Analysis) -> dict[str, float]:
     return out
 
 
+def _passed_cell(step: dict[str, Any]) -> str:
+    """A step's "passed" cell: a quiet window is no failure (``evidence: insufficient``)."""
+    if step.get("passed"):
+        return "yes"
+    return "held (too little evidence)" if step.get("evidence") == "insufficient" else "NO"
+
+
 def render_markdown(result: Analysis) -> str:
     lines = [f"# Canary analysis: {result.decision}", "", result.reason, ""]
     if result.steps:
         lines += ["| traffic | passed | reason |", "|---|---|---|"]
-        lines += [f"| {s['percent']} % | {'yes' if s['passed'] else 'NO'} | {s['reason']} |" for s in result.steps]
+        lines += [f"| {s['percent']} % | {_passed_cell(s)} | {s['reason']} |" for s in result.steps]
     return "\n".join(lines) + "\n"
 
 
@@ -1791,7 +1830,8 @@ def last_decision(records: list[dict[str, str]], inference_service: str,
                    "promote": "champion", "promote_aborted": "promotion aborted",
                    "deploy_held": "deploy held"}.get(event, "")
         if event == "analysis" and record.get("held_for") == INSUFFICIENT_EVIDENCE:
-            decided = f"hold ({INSUFFICIENT_EVIDENCE}: the canary keeps its share, judged again next run)"
+            decided = (f"hold ({INSUFFICIENT_EVIDENCE}: the canary keeps its share until the rollout pipeline "
+                       "runs this version again or it is promoted or rolled back by hand)")
         if event == "rollback":
             decided = ("rollback held" if record.get("action") == "held" else "rollback refused"
                        if record.get("action") == "refused" else f"rollback not applied: {SERVICE_GONE}"

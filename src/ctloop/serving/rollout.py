@@ -407,7 +407,14 @@ def _wait_split(isvcs: InferenceServices, name: str, latest_percent: int, timeou
         if (obj.get("status") or {}).get("deploymentMode"):
             # the controller records the mode it resolved (the cluster's default for a service
             # without the annotation): elsewhere no traffic[] ever comes, nothing to wait for
-            specs.check_deployment_mode(obj)
+            try:
+                specs.check_deployment_mode(obj)
+            except specs.NotDrivable as exc:
+                # NotDrivable means "refused before anything was written" (release's callers skip their undo):
+                # a mode changed while this waited — after a write, mostly — is a plain serving error, so the
+                # caller's undo (deploy's way back to the champion) still runs (round 61 review M3)
+                raise ServingError(f"{exc} (found while waiting for {what}, after this step's reads before "
+                                   "writing had found it drivable)") from exc
         _still_written(isvcs, name, obj, what, written=written, model=model)
         if not _ready(obj):
             return False
@@ -1895,12 +1902,16 @@ def _metadata_changes(before: dict[str, dict[str, Any]], now: dict[str, dict[str
 def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, max_failed_checks: int = 1,
               timeout_s: float = 300.0, on_event=None, storage_uri: str = "",
               revision: str = "", judged: dict[str, Any] | None = None,
-              baseline: dict[str, Any] | None = None) -> tuple[bool | None, str, list[dict[str, Any]]]:
+              baseline: dict[str, Any] | None = None,
+              quiet_checks: int = 1) -> tuple[bool | None, str, list[dict[str, Any]]]:
     """Judge the canary at each traffic step of ``plan`` (the first step is already deployed).
 
-    Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check, or at the
-    first check with too little evidence to judge (its measurements' ``evidence: insufficient``,
-    ``analysis.quiet_window``): ``passed`` None then, the canary left at that step's share. A step
+    Returns ``(passed, reason, steps)``; stops at the ``max_failed_checks``-th failed check. A check with
+    too little evidence to judge (its measurements' ``evidence: insufficient``, ``analysis.quiet_window``)
+    is judged again at the same share, up to ``quiet_checks`` checks in all at that step (the caller's:
+    as many intervals as fit the step's timeout); still quiet, ``passed`` is None (hold), the canary left
+    at that step's share — unless a check failed before it: then the quiet one counts as a failed check
+    too (a hold must not forget evidence of harm; round 61 review M1). A step
     at the percent of the one before is judged again without a traffic change.
     Before and after every check the spec must still be what this walk wrote (the canary's
     ``storage_uri``, the step's percent, no other revision than ``revision``, the canary judged),
@@ -1937,27 +1948,35 @@ def walk_plan(isvcs: InferenceServices, name: str, *, plan: list[int], check, ma
             judged["metadata"] = metadata["baseline"]
 
     for i, percent in enumerate(plan):
-        try:
-            if i > 0 and percent != plan[i - 1]:
-                state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
-                # its own write moved metadata.generation: the read after it is the one judged now
-                generation = state.generation
-                emit({"event": "traffic", **state.to_dict()})
-            unchanged(percent)
-            passed, why, measured = check(percent)
-            unchanged(percent)
-        except CtloopError as exc:
-            # the checks judged before the change (or the error: Prometheus gone at the 25 % step, a
-            # traffic move refused), for the report and the step metrics
-            exc.steps = steps
-            raise
-        steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
-        if not passed and measured.get("evidence") == "insufficient":
-            # too little traffic to judge (analysis.quiet_window, quality's min_rows): neither a pass nor a
-            # failed check — the walk stops where it is, the canary keeps this share, the caller holds
+        for attempt in range(max(1, quiet_checks)):
+            try:
+                if i > 0 and attempt == 0 and percent != plan[i - 1]:
+                    state = set_traffic(isvcs, name, percent, timeout_s=timeout_s)
+                    # its own write moved metadata.generation: the read after it is the one judged now
+                    generation = state.generation
+                    emit({"event": "traffic", **state.to_dict()})
+                unchanged(percent)
+                passed, why, measured = check(percent)
+                unchanged(percent)
+            except CtloopError as exc:
+                # the checks judged before the change (or the error: Prometheus gone at the 25 % step, a
+                # traffic move refused), for the report and the step metrics
+                exc.steps = steps
+                raise
+            steps.append({"percent": percent, "passed": passed, "reason": why, **measured})
+            quiet = not passed and measured.get("evidence") == "insufficient"
+            if not quiet or failed:
+                break  # judged (or quiet after a failed check: counted below); a quiet one waits another interval
+        if quiet and not failed:
+            # too little traffic to judge all the step's time (analysis.quiet_window, quality's min_rows): neither
+            # a pass nor a failed check — the walk stops where it is, the canary keeps this share, the caller holds
             return None, f"canary at {percent} %: {why}", steps
         if not passed:
             failed += 1
+            if quiet:  # after a failed check a quiet window is no reprieve: it counts as one
+                why = f"{why}; counted as a failed check after {failed - 1} failed before it"
+                steps[-1]["reason"] = why
+                steps[-1].pop("evidence", None)
             if failed >= max_failed_checks:
                 return False, f"canary at {percent} %: {why}", steps
     return True, f"all {len(plan)} steps passed", steps
