@@ -312,11 +312,24 @@ def _for_the_session(memo):
 
 
 @pytest.fixture(scope="session")
-def _mlflow_schema_template(tmp_path_factory):
-    """MLflow's sqlite schema migrated once per test process and copied into each fresh sqlite
-    store this process opens (tests/fixtures/mlflow_schema.py): a fresh store's migrations cost
-    1.2–1.4 s of CPU each, paid by a few hundred tests."""
-    yield from _for_the_session(SchemaTemplate(tmp_path_factory.getbasetemp()))
+def _mlflow_schema_template(tmp_path_factory, request):
+    """MLflow's sqlite schema migrated once per run (its xdist workers share the template) and
+    copied into each fresh sqlite store this process opens, from the moment MLflow is imported
+    (tests/fixtures/mlflow_schema.py): a fresh store's migrations cost 1.2–1.4 s of CPU each, up to
+    12-22 s on a busy disk, paid by a few hundred tests."""
+    template = SchemaTemplate(_run_dir(tmp_path_factory, request.config))
+    template.watch_imports()  # a test importing MLflow itself copies too (round 61 review)
+    yield from _for_the_session(template)
+
+
+def _run_dir(tmp_path_factory, config) -> Path:
+    """The directory this run's test processes share: an xdist worker's base temp is the
+    controller's plus ``popen-gwK`` (xdist 3.8.0 ``workermanage.py``), so its parent, the
+    controller's base temp, is shared by its fellow workers and pruned by pytest with the run; any
+    other process's base temp is its own (a pytest a test starts inherits PYTEST_XDIST_WORKER, not
+    ``workerinput``)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
 
 
 @pytest.fixture(scope="session")
