@@ -312,11 +312,24 @@ def _for_the_session(memo):
 
 
 @pytest.fixture(scope="session")
-def _mlflow_schema_template(tmp_path_factory):
-    """MLflow's sqlite schema migrated once per test process and copied into each fresh sqlite
-    store this process opens (tests/fixtures/mlflow_schema.py): a fresh store's migrations cost
-    1.2–1.4 s of CPU each, paid by a few hundred tests."""
-    yield from _for_the_session(SchemaTemplate(tmp_path_factory.getbasetemp()))
+def _mlflow_schema_template(tmp_path_factory, request):
+    """MLflow's sqlite schema migrated once per run (its xdist workers share the template) and
+    copied into each fresh sqlite store this process opens, from the moment MLflow is imported
+    (tests/fixtures/mlflow_schema.py): a fresh store's migrations cost 1.2–1.4 s of CPU each, up to
+    12-22 s on a busy disk, paid by a few hundred tests."""
+    template = SchemaTemplate(_run_dir(tmp_path_factory, request.config))
+    template.watch_imports()  # a test importing MLflow itself copies too (round 61 review)
+    yield from _for_the_session(template)
+
+
+def _run_dir(tmp_path_factory, config) -> Path:
+    """The directory this run's test processes share: an xdist worker's base temp is the
+    controller's plus ``popen-gwK`` (xdist 3.8.0 ``workermanage.py``), so its parent, the
+    controller's base temp, is shared by its fellow workers and pruned by pytest with the run; any
+    other process's base temp is its own (a pytest a test starts inherits PYTEST_XDIST_WORKER, not
+    ``workerinput``)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
 
 
 @pytest.fixture(scope="session")
@@ -370,19 +383,47 @@ def pytest_collection_modifyitems(config, items):
     items[:] = [item for f in ordered for item in files[f]]
 
 
+# the MLflow stores a test process registers once to copy from (registry_support's templates,
+# monitor_support's champions): made by template_store_dir, removed by pytest_sessionfinish
+TEMPLATE_STORES: list[Path] = []
+_TEMPLATE_BASE: list[Path] = []  # pytest's base temp/templates, once the session has one
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_store_base(tmp_path_factory):
+    """Where :func:`template_store_dir` makes its directories: under this process's pytest base
+    temp (an xdist worker's own), so a worker that dies before its session's end leaves them where
+    pytest's pruning of old base temps removes them (not in the system temporary directory, nor in
+    a test's ``TMPDIR``)."""
+    _TEMPLATE_BASE[:] = [tmp_path_factory.getbasetemp() / "templates"]
+    yield _TEMPLATE_BASE[0]
+    _TEMPLATE_BASE.clear()
+
+
+def template_store_dir(prefix: str) -> Path:
+    """A new directory for a store registered once to copy from, remembered in
+    :data:`TEMPLATE_STORES` (outside a pytest session: in the temporary directory)."""
+    base = _TEMPLATE_BASE[0] if _TEMPLATE_BASE else None
+    if base is not None:
+        base.mkdir(exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=base)).resolve()
+    TEMPLATE_STORES.append(path)
+    return path
+
+
 def remove_template_stores() -> None:
-    """Remove the MLflow stores this process registered once to copy from (``tempfile.mkdtemp``
-    directories: registry_support's templates, monitor_support's champions), if it made any."""
+    """Remove the stores of :data:`TEMPLATE_STORES` and forget them (registry_support's
+    ``_TEMPLATES``, monitor_support's ``_CHAMPIONS``: a later use registers again)."""
     import sys
 
+    for path in TEMPLATE_STORES:
+        shutil.rmtree(path, ignore_errors=True)
+    TEMPLATE_STORES.clear()
     for module, memo in (("tests.integration.registry_support", "_TEMPLATES"),
                          ("tests.integration.monitor_support", "_CHAMPIONS")):
         made = getattr(sys.modules.get(module), memo, None)
-        if not made:
-            continue
-        for kept in made.values():
-            shutil.rmtree(kept[0] if isinstance(kept, tuple) else kept, ignore_errors=True)
-        made.clear()
+        if made:
+            made.clear()
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -49,6 +49,9 @@ def serve(args: list[str], timeout: float = 30) -> subprocess.CompletedProcess:
     ("--wal", "{file}/wal", "is a file, not a directory"),
     ("--token-file", "{tmp}/missing-token", "cannot be read: No such file or directory"),
     ("--token-file", "{tmp}/empty-token", "is empty"),
+    # round 61 fixspeed: a stat before every request is refused, and so is an interval with no file to look at
+    ("--token-recheck-seconds", "0", "--token-recheck-seconds 0.0 must be a finite number of seconds >= 0.1"),
+    ("--token-recheck-seconds", "1", "--token-recheck-seconds 1 without --token-file"),
 ])
 def test_bad_options_exit_2_with_one_line_naming_the_flag(tmp_path, flag, value, message):
     (tmp_path / "a-file").write_text("not a directory")

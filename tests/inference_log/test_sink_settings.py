@@ -181,8 +181,8 @@ def test_the_drain_timeout_is_one_of_the_settings_its_default_and_bound_written_
 
 def test_the_token_recheck_interval_is_one_of_the_settings_its_default_written_once(tmp_path, monkeypatch):
     """How often ``--token-file`` is looked at was 5 s written in ``Access`` alone: now
-    ``--token-recheck-seconds`` (default 5, 0: before every request) reaches the sink's ``Access``,
-    its default and bound written once in ``SINK_SETTINGS``."""
+    ``--token-recheck-seconds`` (default 5, at least 0.1: test_r61_fixspeed_token_recheck.py) reaches
+    the sink's ``Access``, its default and bound written once in ``SINK_SETTINGS``."""
     import ctloop.inference_log.app as app
     from ctloop.cli import build_parser, logger
     from ctloop.errors import ConfigError
@@ -190,14 +190,14 @@ def test_the_token_recheck_interval_is_one_of_the_settings_its_default_written_o
     from ctloop.inference_log.app import settings_from_env
 
     setting = defaults.SINK_SETTINGS["token_recheck_seconds"]
-    assert (setting.kind, setting.default, setting.low, setting.low_allowed) == (float, 5.0, 0, True)
+    assert (setting.kind, setting.default, setting.low, setting.low_allowed) == (float, 5.0, 0.1, True)
     assert app.Access().recheck_seconds == setting.default == defaults.TOKEN_RECHECK_SECONDS
     token = tmp_path / "token"
     token.write_text("s3cret\n")
     root = ["--root", str(tmp_path / "log"), "--wal", str(tmp_path / "wal"), "--token-file", str(token)]
     assert build_parser().parse_args(["logger", "serve", *root]).token_recheck_seconds == 5.0
-    logger._check(build_parser().parse_args(["logger", "serve", *root, "--token-recheck-seconds", "0"]))
-    with pytest.raises(ConfigError, match=r"^--token-recheck-seconds -1.0 must be a finite number of seconds >= 0 "
+    logger._check(build_parser().parse_args(["logger", "serve", *root, "--token-recheck-seconds", "0.1"]))
+    with pytest.raises(ConfigError, match=r"^--token-recheck-seconds -1.0 must be a finite number of seconds >= 0.1 "
                                           r"\(default 5.0\)$"):
         logger._check(build_parser().parse_args(["logger", "serve", *root, "--token-recheck-seconds", "-1"]))
     made = []

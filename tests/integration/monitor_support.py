@@ -3,7 +3,6 @@ layout (``<root>/model=<isvc>/date=<day>/revision=<rev>/*.parquet``) of the sink
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +60,9 @@ def register_champion(tracking_uri: str, n_rows: int = 24000) -> Champion:
         return _register_champion(tracking_uri, n_rows)
     memo = _CHAMPIONS.get(n_rows)
     if memo is None or not (memo[0] / "mlflow.db").exists():
-        root = Path(tempfile.mkdtemp(prefix="champion-")).resolve()
+        from tests import conftest
+
+        root = conftest.template_store_dir("champion-")  # under pytest's base temp; removed at session end
         if root.as_uri() != f"file://{root}":
             return _register_champion(tracking_uri, n_rows)
         memo = _CHAMPIONS[n_rows] = root, _register_champion(f"sqlite:///{root / 'mlflow.db'}", n_rows)

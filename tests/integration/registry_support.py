@@ -115,14 +115,14 @@ def _copied_from_template(uri: str, name: str, frame: pd.DataFrame, seeds: tuple
     """The registration copied (:func:`copy_store`) from this process's template of
     :func:`template_key` (registered on first use); ``None`` (register for real) for any store
     :func:`copy_store` cannot take."""
-    import tempfile
+    from tests import conftest
 
     if _plain_dir(uri) is None:
         return None
     key = template_key(name, frame, seeds)
     template = _TEMPLATES.get(key)
     if template is None or not (template / "mlflow.db").exists():
-        root = Path(tempfile.mkdtemp(prefix="registered-")).resolve()
+        root = conftest.template_store_dir("registered-")  # under pytest's base temp; removed at session end
         if root.as_uri() != f"file://{root}":
             return None
         _register_fitted(f"sqlite:///{root / 'mlflow.db'}", name, frame, seeds)

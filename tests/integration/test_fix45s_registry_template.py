@@ -151,9 +151,12 @@ def test_a_copy_is_the_registration_apart_from_ids_and_times(tmp_path):
 
 def test_the_template_stores_are_removed_at_session_end(tmp_path, monkeypatch):
     """The stores registered once per process (register_fitted's templates, monitor_support's
-    champions, each made with ``tempfile.mkdtemp``) were never removed: a run left one directory of
-    an MLflow database and artifacts per template in /tmp. The session's end removes them, in each
-    xdist worker (``pytest_sessionfinish`` runs there, as in a plain run)."""
+    champions) were never removed: a run left one directory of an MLflow database and artifacts per
+    template. The session's end removes them, in each xdist worker (``pytest_sessionfinish`` runs
+    there, as in a plain run): asserted through the hook itself, so a hook that stops removing them
+    fails here (round 61 review)."""
+    from types import SimpleNamespace
+
     from tests import conftest
     from tests.integration import monitor_support
 
@@ -161,8 +164,12 @@ def test_the_template_stores_are_removed_at_session_end(tmp_path, monkeypatch):
     for root in made:
         (root / "mlartifacts").mkdir(parents=True)
         (root / "mlflow.db").write_bytes(b"")
+    monkeypatch.setattr(conftest, "TEMPLATE_STORES", list(made))  # as template_store_dir records them
     monkeypatch.setattr(registry_support, "_TEMPLATES", {("key",): made[0]})
     monkeypatch.setattr(monitor_support, "_CHAMPIONS", {24000: (made[1], None)})
-    conftest.remove_template_stores()
+    # the xdist controller's session: the hook returns after the stores, before looking for leaked processes
+    controller = SimpleNamespace(config=SimpleNamespace(pluginmanager=SimpleNamespace(
+        hasplugin=lambda name: name == "dsession")))
+    conftest.pytest_sessionfinish(controller, 0)
     assert [root.exists() for root in made] == [False, False]
-    assert registry_support._TEMPLATES == {} and monitor_support._CHAMPIONS == {}
+    assert conftest.TEMPLATE_STORES == [] and registry_support._TEMPLATES == {} and monitor_support._CHAMPIONS == {}

@@ -517,16 +517,28 @@ class InOrder:
         return getattr(self.fragment, name)
 
     def to_batches(self, *, schema, columns, filter, batch_size, **_):
+        import copy
+
         import pyarrow.csv as pacsv
 
         assert filter is None
         scan = self.fragment.format.default_fragment_scan_options
-        convert = pacsv.ConvertOptions(column_types={f.name: f.type for f in schema}, include_columns=columns,
-                                       strings_can_be_null=scan.convert_options.strings_can_be_null,
-                                       null_values=scan.convert_options.null_values)
+        # the fragment's own options (block size, null words, ...), only threads off and the scan's types and
+        # columns in, as the dataset scanner puts them (apache/arrow cpp/src/arrow/dataset/file_csv.cc, GetReadOptions
+        # and GetConvertOptions; the file opened with its compression detected, as OpenCompressed does)
+        ro = copy.deepcopy(scan.read_options)
+        # the layout read here: the file's header names its columns, no row skipped. A product format that
+        # changes it fails this test, rather than testing another reader than the product's
+        assert (ro.skip_rows, ro.skip_rows_after_names, ro.column_names, ro.autogenerate_column_names) == \
+            (0, 0, [], False), (ro.skip_rows, ro.skip_rows_after_names, ro.column_names)
+        ro.use_threads = False
+        co = copy.deepcopy(scan.convert_options)
+        co.column_types = {**co.column_types, **{f.name: f.type for f in schema}}
+        co.include_columns = columns or []
         self.read.append(0)
-        with pacsv.open_csv(self.fragment.path, read_options=pacsv.ReadOptions(use_threads=False),
-                            parse_options=self.fragment.format.parse_options, convert_options=convert) as reader:
+        with self.fragment.filesystem.open_input_stream(self.fragment.path) as stream, \
+                pacsv.open_csv(stream, read_options=ro, parse_options=self.fragment.format.parse_options,
+                               convert_options=co) as reader:
             for block in reader:
                 for start in range(0, block.num_rows, batch_size):
                     batch = block.slice(start, batch_size)

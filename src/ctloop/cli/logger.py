@@ -14,6 +14,7 @@ from ctloop.inference_log.defaults import (
     MAX_OBJECT_BYTES,
     PROGRESS_OBJECTS,
     SINK_SETTINGS,
+    TOKEN_RECHECK_MIN_SECONDS,
     WAL_DIR,
 )
 
@@ -50,6 +51,9 @@ def _check(args: argparse.Namespace) -> None:
     if args.agent_port is not None and not args.token_file:
         raise ConfigError(f"--agent-port {args.agent_port} without --token-file: every port is open already; "
                           "set --token-file or leave --agent-port out")
+    if args.token_recheck_seconds != SINK_SETTINGS["token_recheck_seconds"].default and not args.token_file:
+        raise ConfigError(f"--token-recheck-seconds {args.token_recheck_seconds:g} without --token-file: there is no "
+                          "token file to look at; set --token-file or leave --token-recheck-seconds out")
 
 
 def _check_local_dir(flag: str, value: str) -> None:
@@ -117,7 +121,7 @@ def _banner(args: argparse.Namespace) -> str:
     ports = [f"{name} port {port}" for name, port in (("agent", args.agent_port), ("metrics", args.metrics_port))
              if port is not None]
     extra = f" ({', '.join(ports)})" if ports else ""
-    auth = "token" if args.token_file else "no token"
+    auth = f"token, token recheck {args.token_recheck_seconds:g}s" if args.token_file else "no token"
     return (f"ctloop logger: listening on http://{host}:{args.port}{extra}, {auth}; root {args.root}, "
             f"wal {args.wal}; flush every {args.flush_rows} rows or {args.flush_seconds:g}s, max body "
             f"{args.max_body_bytes} bytes, join TTL {args.join_ttl_seconds:g}s, max columns {args.max_columns}, "
@@ -242,8 +246,9 @@ def register(subparsers) -> None:
              "drain_timeout_seconds": "on SIGTERM, how long open requests may take before the final flush (keep "
                                       "the pod's terminationGracePeriodSeconds above preStop sleep + this + the flush)",
              "token_recheck_seconds": "with --token-file: look at the file at most this often and re-read it when it "
-                                      "changed (a rotated Secret's token is in force within this time; 0: before "
-                                      "every request)"}
+                                      "changed: a rotated Secret's token is in force within this time; each look is a "
+                                      f"stat on the event loop, so at least {TOKEN_RECHECK_MIN_SECONDS:g} (one per request cost 3-5 %% "
+                                      "of the sink's CPU)"}
     for name, setting in SINK_SETTINGS.items():  # most also CTLOOP_LOG_<NAME> for the app_from_env factory
         s.add_argument("--" + name.replace("_", "-"), type=in_digits(setting.kind), default=setting.default, help=helps.get(name))
     s.set_defaults(handler=_serve)
