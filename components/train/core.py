@@ -138,10 +138,15 @@ def _bools_as_categories(x: pd.DataFrame, categorical: list[str]) -> pd.DataFram
 
 def id_columns(frame: pd.DataFrame, categorical: list[str]) -> list[str]:
     """The text columns with a different value in every row (:func:`ctloop.contract.id_like`: none below
-    ``ID_COLUMN_MIN_ROWS`` rows)."""
+    ``ID_COLUMN_MIN_ROWS`` rows, none whose values all read as numbers)."""
     if len(frame) < ID_COLUMN_MIN_ROWS:
         return []
-    return [name for name in categorical if id_like(frame[name].nunique(dropna=True), len(frame))]
+    named = []
+    for name in categorical:
+        values = frame[name].dropna().unique()
+        if id_like(len(values), len(frame), values):  # every row, missing ones too; numbers are no IDs
+            named.append(name)
+    return named
 
 
 # past ~1.3e154 a value's square overflows float64, and the scaler's variance sums the squares of every

@@ -1854,32 +1854,69 @@ def plot_comparison(reports: dict[str, BacktestReport], path: str | Path, title:
 
 
 def _apart(fig: Any, ax: Any, labels: list[Any], gap: float = 2.0) -> None:
-    """Moves the point labels of ``ax`` that would print over one another apart (stop 61: ``drift`` and
-    ``default`` at 10 retrains and 0.9831 and 0.9825 printed as one smudge): from the lowest up, a label
-    whose box overlaps one already placed goes up above it (``gap`` points between), with a thin line to its
-    point. Label boxes as drawn, after the layout ``_save`` will apply."""
-    if len(labels) < 2:
+    """Keeps the point labels of ``ax`` apart and inside the panel (stop 61: ``drift`` and ``default`` at 10
+    retrains and 0.9831 and 0.9825 printed as one smudge). A point in the right half of the panel gets its
+    label on its left (right-aligned: a long policy name at the most retrains ran past the panel's edge).
+    From the lowest up, a label whose box overlaps one already placed goes up above it (``gap`` points
+    between); one that would then pass the panel's top goes below its point instead, down past each label
+    it overlaps; at most one move per label placed, so it ends. A moved label gets a thin line from its side
+    facing the point, unless that line would cross another label (points side by side). A point that is not finite (a NaN or inf mean) is
+    not drawn, nor is its label (hidden, left alone). Label boxes as drawn, after the layout ``_save`` will
+    apply."""
+    import math
+
+    for label in labels:
+        label.set_visible(all(math.isfinite(v) for v in label.xy))
+    labels = [t for t in labels if t.get_visible()]
+    if not labels:
         return
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     per_point = fig.dpi / 72
+    panel = ax.get_window_extent(renderer)
+    for label in labels:
+        if ax.transData.transform(label.xy)[0] > (panel.x0 + panel.x1) / 2:
+            label.set_horizontalalignment("right")
+            label.xyann = (-abs(label.xyann[0]), label.xyann[1])
+
+    def shift(label: Any, points: float) -> Any:
+        x, y = label.xyann
+        label.xyann = (x, y + points)
+        return label.get_window_extent(renderer)
+
     placed: list[Any] = []
     moved = []
     for label in sorted(labels, key=lambda t: (t.get_window_extent(renderer).y0, t.get_window_extent(renderer).x0)):
-        box = label.get_window_extent(renderer)
         start = label.xyann
-        while hit := [p for p in placed if box.overlaps(p)]:
-            x, y = label.xyann
-            label.xyann = (x, y + (max(p.y1 for p in hit) - box.y0) / per_point + gap)
-            box = label.get_window_extent(renderer)
+        box = first = label.get_window_extent(renderer)
+        for _ in range(len(placed)):
+            if not (hit := [p for p in placed if box.overlaps(p)]):
+                break
+            box = shift(label, (max(p.y1 for p in hit) - box.y0) / per_point + gap)
+        if box.y1 > panel.y1:  # past the top: below the point, as far under it as the label was above
+            label.xyann = start
+            box = shift(label, -(first.height / per_point + 2 * start[1]))
+            for _ in range(len(placed)):
+                if not (hit := [p for p in placed if box.overlaps(p)]):
+                    break
+                box = shift(label, (min(p.y0 for p in hit) - box.y1) / per_point - gap)
         if label.xyann != start:
-            moved.append(label)
+            moved.append((label, box))
         placed.append(box)
-    for label in moved:  # a line from the label back to its point
-        ax.annotate("", label.xy, xytext=label.xyann, textcoords="offset points",
+    for label, box in moved:  # a line from the label's side facing its point (its middle height) to the point
+        point = ax.transData.transform(label.xy)
+        end = (point[0] + label.xyann[0] * per_point, (box.y0 + box.y1) / 2)
+        steps = [(point[0] + f * (end[0] - point[0]), point[1] + f * (end[1] - point[1])) for f in _STEPS]
+        if any(other.padded(-1.5).contains(*at) for other in placed if other is not box for at in steps):
+            continue  # it would cross another label (the points side by side): its colour tells its point
+        ax.annotate("", label.xy, xytext=((end[0] - point[0]) / per_point, (end[1] - point[1]) / per_point),
+                    textcoords="offset points",
                     arrowprops={"arrowstyle": "-", "lw": 0.6, "color": label.get_color(), "shrinkA": 0, "shrinkB": 4})
+
+
+_STEPS = [i / 64 for i in range(65)]  # where _apart looks along a label's line for another label
 
 
 def write_comparison(reports: dict[str, BacktestReport], output_dir: str | Path) -> tuple[Path, Path, Path]:

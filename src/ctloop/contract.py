@@ -1922,12 +1922,23 @@ ID_COLUMN_MIN_ROWS = 100
 ID_SAID = "a different value in every row (an ID?)"  # how the fit's note and the drift notes name it
 
 
-def id_like(distinct: int, rows: int) -> bool:
-    """Whether a column of ``rows`` values, ``distinct`` of them different, is an ID (a sample id
-    'FNA-10331', a request id): a different value in every row, from :data:`ID_COLUMN_MIN_ROWS` rows on.
+def id_like(distinct: int, rows: int, values: Any = ()) -> bool:
+    """Whether a column of ``rows`` rows (missing ones counted: a half-empty comment column is no ID),
+    ``distinct`` different values, is an ID (a sample id 'FNA-10331', a request id): a different value
+    in every row, from :data:`ID_COLUMN_MIN_ROWS` rows on, unless its (distinct) ``values`` all read as
+    numbers, plain or written ('70,41', '250 ml': :func:`_clearly_number`): a measurement stored as text,
+    a float column read as categorical, is no ID.
     The one rule of the fit's note (``components/train``'s ``id_columns``), the drift engine's column
     warning and the backtest's window line (:attr:`ctloop.drift.engine.ColumnDrift.id_like`)."""
-    return rows >= ID_COLUMN_MIN_ROWS and distinct == rows
+    if rows < ID_COLUMN_MIN_ROWS or distinct != rows:
+        return False
+    import pandas as pd
+
+    texts = pd.Series(values, dtype=object)
+    if not len(texts):
+        return True
+    unread = texts[pd.to_numeric(texts, errors="coerce").isna()]
+    return not all(_clearly_number(str(v).strip()) for v in unread)
 
 
 def text_key(text: str) -> str:

@@ -12,8 +12,10 @@ Stop 58's unseen streams showed both unsaid: births_cigarettes_dst's champion me
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,7 +38,8 @@ class UnseenLabels:
         (``whose`` ``noun``), ``fate`` what became of them (none: not said)."""
         if not self.rows or not self.classes:
             return ""
-        named = [repr(c) + _written_note(c, [*self.seen, *self.classes]) for c in self.classes]
+        index = _alikes([*self.seen, *self.classes])  # each class folded once, not per name
+        named = [repr(c) + _written_note(c, index) for c in self.classes]
         names = " or ".join([", ".join(named[:-1]), named[-1]]) if len(named) > 1 else named[0]
         return (
             f"{self.rows} of {whose} {total} {noun} {'is' if self.rows == 1 else 'are'} labelled {names}, "
@@ -65,17 +68,21 @@ def unseen_labels(y: Any, classes: list | None) -> UnseenLabels:
     )
 
 
-# Letters drawn like a Latin one (capitals folded before casefold, small letters after): Unicode's confusables.txt
-# (UTS #39) maps each of these to the Latin letter, the ones a look-alike class name is made of.
+# Letters drawn like a Latin one: Unicode's confusables.txt (UTS #39) maps each of these to the Latin letter,
+# the ones a look-alike class name is made of. Small letters only: :func:`_folded` casefolds first.
 _LATIN_LOOKALIKES = str.maketrans(
     {
-        **dict(zip("аесорхуіјѕԁԛԝһӏ", "aecopxyijsdqwhl", strict=True)),  # Cyrillic
-        **dict(zip("АВЕКМНОРСТХУІЈЅ", "ABEKMHOPCTXYIJS", strict=True)),
-        **dict(zip("αβεικνορτυχ", "abeikvoptux", strict=True)),  # Greek
-        **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX", strict=True)),
+        **dict(zip("аесорхуіјѕԁԛԝһӏвкмнт", "aecopxyijsdqwhlbkmht", strict=True)),  # Cyrillic
+        **dict(zip("αβεηικνορτυχζ", "abenikvoptuxz", strict=True)),  # Greek
     }
 )
-_ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK", "HANGUL": "CJK"}
+_CAPITALS = "АВЕКМНОРСТХУІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧ"  # Cyrillic, Greek: drawn as Latin ones (their small letters differ)
+_LOOKALIKE_LETTERS = frozenset(chr(c) for c in _LATIN_LOOKALIKES) | frozenset(_CAPITALS)
+# Han (CJK UNIFIED IDEOGRAPH, IDEOGRAPHIC ...), kana and Hangul: one writing (Japanese and Korean mix them in a word)
+_ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK", "HANGUL": "CJK",
+               "IDEOGRAPHIC": "CJK"}  # fmt: skip
+# ZWNJ, ZWJ: part of the word between letters or emoji (Persian, 👩‍💻)
+_JOINERS = ("\u200c", "\u200d")
 
 
 def _hidden(c: str) -> bool:
@@ -86,46 +93,93 @@ def _hidden(c: str) -> bool:
     return c != " " and unicodedata.category(c) in ("Cf", "Cc", "Zs", "Zl", "Zp")
 
 
-def _folded(text: str) -> str:
-    """``text`` as a reader sees it: NFKC (full-width and compatibility forms as the plain letter), in
-    any case, look-alike letters of other scripts as the Latin ones, characters that do not show left
-    out."""
+def _unshown(text: str) -> list[str]:
+    """The characters of ``text`` that do not show (:func:`_hidden`), but for a joiner (ZWNJ, ZWJ)
+    between two letters, marks or symbols: the Persian 'می‌خواهم' and the emoji '👩‍💻' are written with one."""
     import unicodedata
 
-    nfkc = unicodedata.normalize("NFKC", text)
-    folded = nfkc.translate(_LATIN_LOOKALIKES).casefold().translate(_LATIN_LOOKALIKES)
+    def joined(i: int) -> bool:
+        sides = text[i - 1 : i], text[i + 1 : i + 2]
+        return i > 0 and all(s and unicodedata.category(s)[0] in "LMS" for s in sides)
+
+    return [c for i, c in enumerate(text) if _hidden(c) and not (c in _JOINERS and joined(i))]
+
+
+@lru_cache(maxsize=65536)
+def _folded(text: str) -> str:
+    """``text`` as a reader sees it: NFKC (full-width and compatibility forms as the plain letter), in
+    any case (casefold, then look-alike letters of other scripts as the Latin ones: 'Нет' and 'нет' alike),
+    characters that do not show left out."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_LATIN_LOOKALIKES)
     return "".join(c for c in folded if not _hidden(c)).strip()
 
 
-def _scripts(word: str) -> set[str]:
-    """The scripts of ``word``'s letters, by their Unicode names (``CYRILLIC SMALL LETTER A``);
-    Han, kana and Hangul as one (Japanese writes them in one word)."""
+@lru_cache(maxsize=4096)
+def _script(c: str) -> str:
+    """The script of letter ``c`` by its Unicode name (``CYRILLIC SMALL LETTER A``: CYRILLIC); ``""``
+    for a letter of no script (a modifier letter such as 'ʼ' or 'ʻ', the ordinals 'º' 'ª')."""
     import unicodedata
 
-    names = (unicodedata.name(c, "").split(" ") for c in word if c.isalpha())
-    firsts = (n[1] if n[0] in ("FULLWIDTH", "HALFWIDTH") and len(n) > 1 else n[0] for n in names)
-    return {_ONE_SCRIPT.get(f, f) for f in firsts if f}
-
-
-def _written_note(name: str, classes: list[str]) -> str:
-    """``" (written '...', why)"`` when the escaped spelling of class ``name`` tells the reader
-    something its printed form hides: a character that does not show, another of ``classes`` it
-    reads as (:func:`_folded`), or letters of two scripts in one word ('Yеs' with a Cyrillic 'е');
-    ``""`` otherwise, e.g. for 'académique', '普通科', '🛠️ vocational' or Arabic as written."""
-    import re
-
-    if name.isascii():  # the escaped copy would read the same
+    if unicodedata.category(c) == "Lm" or c in "ºª":
         return ""
+    shown = unicodedata.normalize("NFKC", c)[:1] or c  # 'µ' (MICRO SIGN): the Greek mu
+    name = unicodedata.name(shown, "").split(" ")
+    first = name[1] if name[0] in ("FULLWIDTH", "HALFWIDTH") and len(name) > 1 else name[0]
+    return _ONE_SCRIPT.get(first, first)
+
+
+def _disguised(word: str) -> bool:
+    """Whether ``word`` (letters only) mixes scripts the way a disguise does: beside Latin letters, letters of
+    another script drawn like Latin ones ('Yеs' with a Cyrillic 'е'), or Latin look-alikes beside letters of
+    that script. Other mixes read plain: 'Tシャツ', 'K팝', 'iPhone用', and a Greek symbol after capitals
+    ('TNFα', 'IFNγ': a gene or protein name)."""
+    scripts = {_script(c) for c in word} - {""}
+    if len(scripts) < 2 or "LATIN" not in scripts:
+        return False
+    if re.fullmatch(r"[A-Z0-9]+[α-ω]+", word):  # 'TNFα'
+        return False
+    foreign = [c for c in word if _script(c) not in ("", "LATIN")]
+    return all(c in _LOOKALIKE_LETTERS for c in foreign)
+
+
+def _shown(text: str) -> str:
+    """A class name as a note quotes it: escaped (``ascii``) when its printed form hides something
+    (:func:`_unshown` characters, a :func:`_disguised` word), else as printed (``repr``)."""
+    hides = _unshown(text) or any(_disguised(w) for w in re.findall(r"[^\W\d_]+", text))
+    return ascii(text) if hides else repr(text)
+
+
+def _alikes(classes: Iterable[str]) -> dict[str, list[str]]:
+    """``classes`` by how they read (:func:`_folded`), each folded once."""
+    index: dict[str, list[str]] = {}
+    for c in dict.fromkeys(classes):
+        index.setdefault(_folded(c), []).append(c)
+    return index
+
+
+def _written_note(name: str, classes: list[str] | dict[str, list[str]]) -> str:
+    """``" (written '...', why)"`` when the escaped spelling of class ``name`` tells the reader something
+    its printed form hides: a character that does not show, another of ``classes`` (or their
+    :func:`_alikes` index) it reads as (:func:`_folded`: in any case, so 'Yes' beside 'yes' too, and the
+    other quoted escaped when it is the disguised one), or letters of two scripts in one word drawn alike
+    (:func:`_disguised`); ``""`` otherwise, e.g. for 'académique', '普通科', '🛠️ vocational' or Arabic
+    as written. The escaped copy is left out when it reads as the printed one (an ASCII name, or
+    one whose ``repr`` already escapes what does not show)."""
     import unicodedata
 
+    index = classes if isinstance(classes, dict) else _alikes(classes)
     why = ""
-    if hidden := [c for c in name if _hidden(c)]:
+    if hidden := _unshown(name):
         why = f"with U+{ord(hidden[0]):04X} {unicodedata.name(hidden[0], 'a control character')}, which does not show"
-    elif alike := [c for c in classes if c != name and _folded(c) == _folded(name)]:
-        why = f"which reads like {alike[0]!r}"
-    elif any(len(_scripts(w)) > 1 for w in re.findall(r"[^\W\d_]+", name)):
+    elif alike := [c for c in index.get(_folded(name), ()) if c != name]:
+        why = f"which reads like {_shown(alike[0])}"
+    elif not name.isascii() and any(_disguised(w) for w in re.findall(r"[^\W\d_]+", name)):
         why = "letters of two scripts in one word"
-    return f" (written {ascii(name)}, {why})" if why else ""
+    if not why:
+        return ""
+    return f" ({why})" if ascii(name) == repr(name) else f" (written {ascii(name)}, {why})"
 
 
 def _text(label: Any) -> str:

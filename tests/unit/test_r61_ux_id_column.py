@@ -29,11 +29,23 @@ def breast_cancer_with_ids() -> pd.DataFrame:
     return frame
 
 
+def with_ids(n: int = 180, minutes: int = 6 * 60) -> pd.DataFrame:
+    """A small stream as breast_cancer_with_ids writes it (a sample id per row, one row every ``minutes``), of
+    two synthetic features and a class the first one tells."""
+    rng = np.random.default_rng(615)
+    x = rng.normal(size=n)
+    ids = rng.choice(np.arange(10_000, 99_999), size=n, replace=False)
+    frame = pd.DataFrame({"sample_id": [f"FNA-{i}" for i in ids], "x": x, "z": rng.normal(size=n),
+                          "y": (x + rng.normal(scale=0.5, size=n) > 0).astype(int)})  # fmt: skip
+    frame["ts"] = pd.Timestamp("2023-01-01") + pd.to_timedelta(np.arange(n) * minutes, unit="min")
+    return frame
+
+
 def test_one_rule_for_the_fit_and_the_drift_engine() -> None:
-    assert train_core.ID_COLUMN_MIN_ROWS == ID_COLUMN_MIN_ROWS
     assert id_like(ID_COLUMN_MIN_ROWS, ID_COLUMN_MIN_ROWS) and not id_like(99, 99) and not id_like(150, 151)
-    frame = breast_cancer_with_ids()
+    frame = with_ids(ID_COLUMN_MIN_ROWS)
     assert train_core.id_columns(frame, ["sample_id"]) == ["sample_id"]
+    assert train_core.id_columns(frame.iloc[1:], ["sample_id"]) == []  # one row fewer than the rule's minimum
     rc, cc = np.ones(300), np.ones(269)
     assert engine.id_column(np.r_[rc, np.zeros(269)], np.r_[np.zeros(300), cc])
     assert not engine.id_column(np.r_[rc, np.zeros(268)], np.r_[np.zeros(299), np.ones(269)])  # one value twice
@@ -53,11 +65,11 @@ def test_the_drift_engine_names_an_id_column_and_still_counts_it() -> None:
 
 def test_the_backtest_window_line_names_the_id_once() -> None:
     lines: list[str] = []
-    cfg = BacktestConfig(target="y", time_column="ts", window="14D", policy="drift",
+    cfg = BacktestConfig(target="y", time_column="ts", window="14D", train_window="14D", policy="drift", min_train_rows=40,
                          training=TrainingConfig(estimator="logistic_regression", seed=0),
                          gate=GateConfig.from_dict({"bootstrap_rounds": 50, "seed": 0,
                                                     "thresholds": BACKTEST_THRESHOLDS["classification"]}))
-    report = run_backtest(breast_cancer_with_ids(), cfg, progress=lines.append)
+    report = run_backtest(with_ids(minutes=337), cfg, progress=lines.append)  # 3 windows of 60 rows
     named = [line for line in lines if f"counting 'sample_id', {ID_SAID}" in line]
     shared = [w for w in report.windows if w.drift_share is not None]
     assert len(shared) >= 2 and len(named) == 1, lines

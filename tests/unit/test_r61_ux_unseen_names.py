@@ -32,7 +32,7 @@ def test_a_name_in_any_script_is_said_as_written(label: str) -> None:
 
 def test_an_invisible_character_is_named() -> None:
     text = said(["Yes\u200b"], ["Yes", "No"])
-    assert "(written 'Yes\\u200b', with U+200B ZERO WIDTH SPACE, which does not show)" in text
+    assert "'Yes\\u200b' (with U+200B ZERO WIDTH SPACE, which does not show)" in text  # repr escapes it once
     assert "RIGHT-TO-LEFT MARK" in said(["نعم\u200f"], ["نعم", "لا"])
 
 

@@ -190,23 +190,40 @@ def heavy_tail(name: Any, st: Any, largest_square: float, m2: float, ks_p: Calla
             "the column out")  # fmt: skip
 
 
-def id_column(rc: Any, cc: Any) -> bool:
-    """Whether a categorical column's aligned counts (reference ``rc``, current ``cc``) hold a different
-    value in every row of both sides (:func:`ctloop.contract.id_like`, the fit's rule)."""
+def id_column(rc: Any, cc: Any, keys: Any = (), rows: int | None = None) -> bool:
+    """Whether a categorical column's aligned counts (reference ``rc``, current ``cc``, of the values
+    ``keys``) hold a different value in every one of its ``rows`` on both sides, missing ones counted
+    (none given: the counted values), values not all numbers (:func:`ctloop.contract.id_like`, the
+    fit's rule)."""
     import numpy as np
 
     from ctloop.contract import id_like
 
     rc, cc = np.asarray(rc), np.asarray(cc)
-    return id_like(int(((rc > 0) | (cc > 0)).sum()), int(rc.sum() + cc.sum()))
+    counted = int(rc.sum() + cc.sum())
+    return id_like(int(((rc > 0) | (cc > 0)).sum()), counted if rows is None else rows, keys)
 
 
-def many_categories(name: Any, st: Any, rc: Any, cc: Any, keys: Any) -> tuple[str, float | None]:
+def id_warning(name: Any, why: str) -> str:
+    """The warning of a drifted ID column (:func:`id_column`), with ``why`` its values are too sparse to
+    compare (``""``: not said). Kept when the pooled test drifts (:func:`finish`): sequential ids
+    ('FNA-10001' on in time order) drift pooled too."""
+    from ctloop.contract import ID_SAID
+
+    return (f"column {shown_name(name)} has {ID_SAID}: each of its values is new in the current data, "
+            f"so it drifts in every comparison{f' ({why})' if why else ''}; its DRIFT says nothing of the "
+            "data: leave the column out")  # fmt: skip
+
+
+def many_categories(
+    name: Any, st: Any, rc: Any, cc: Any, keys: Any, ident: bool | None = None
+) -> tuple[str, float | None]:
     """The warning of a drifted categorical column with too many distinct values for its rows
     (``st``: its :class:`~ctloop.drift.stats.ColumnStat`; ``rc``/``cc``/``keys``: its aligned
     counts, :func:`ctloop.drift.stats.sparse_categories`), or ``""``; with the pooled test's
     p-value of a p-value column (else ``None``), which :func:`finish` judges after the
-    correction (a pooled p-value that drifts there clears the warning).
+    correction (a pooled p-value that drifts there clears the warning). An ID column (``ident``, else
+    :func:`id_column` of the counts) gets :func:`id_warning` and no pooled p-value: nothing clears it.
     The verdict stays evidently's (it scores such a column the same); the warning says what it
     is worth and what to do."""
     if not st.drifted:
@@ -216,15 +233,11 @@ def many_categories(name: Any, st: Any, rc: Any, cc: Any, keys: Any) -> tuple[st
     rc, cc, keys = np.asarray(rc), np.asarray(cc), np.asarray(keys)
     k = int(((rc > 0) | (cc > 0)).sum())
     why = stats.sparse_categories(st.method, k, rc, cc, keys, st.score, st.threshold, level=0.0)
+    if id_column(rc, cc, keys) if ident is None else ident:  # stop 61: breast_cancer_constant's sample id
+        return id_warning(name, why), None
     if not why:
         return "", None
     pooled = stats.pooled_pvalue(rc, cc, keys) if st.method in stats.P_VALUE_METHODS else None
-    if id_column(rc, cc):  # stop 61: the sample id of breast_cancer_constant, drifted in every window
-        from ctloop.contract import ID_SAID
-
-        return (f"column {shown_name(name)} has {ID_SAID}: each of its values is new in the current data, "
-                f"so it drifts in every comparison ({why}); its DRIFT says nothing of the data: leave the "
-                "column out"), pooled  # fmt: skip
     return (f"column {shown_name(name)}: {why}, so its DRIFT says little: compare more rows, group rare "
             "values into one, or leave the column out"), pooled  # fmt: skip
 
@@ -1115,10 +1128,11 @@ def _one_column(
         n_ref, n_cur = len(ref), len(cur)
     if n_ref == 0 or n_cur == 0:
         return empty_column(name, kind, method, thr, n_ref, n_cur)
-    warning = ""
+    warning, ident = "", False
     if kind == "categorical":
         st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
-        warning, pooled = many_categories(name, st, rc, cc, keys)
+        ident = id_column(rc, cc, keys, rows=len(reference) + len(current))  # missing values counted
+        warning, pooled = many_categories(name, st, rc, cc, keys, ident)
     else:
         st = stats.column_stat(ref, cur, kind=kind, method=method, threshold=thr)
         pooled = None
@@ -1132,7 +1146,7 @@ def _one_column(
                                                     np.unique(cur, return_counts=True)))  # fmt: skip
     return ColumnDrift(name, kind, st.method, st.score, st.threshold, st.drifted,
                        "p-value" if st.kind == "p_value" else "distance", warning=warning,
-                       pooled_p=pooled, id_like=kind == "categorical" and id_column(rc, cc))  # fmt: skip
+                       pooled_p=pooled, id_like=ident)  # fmt: skip
 
 
 @dataclass
