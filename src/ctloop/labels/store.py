@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
-from ctloop.contract import blank_labels, shown_value
+from ctloop.contract import blank_labels, row_said, shown_value
 from ctloop.errors import ConfigError, DataSourceError, DataValidationError
 from ctloop.inference_log.defaults import MAX_HEAD_BYTES
 from ctloop.metrics import LARGEST_VALUE
@@ -596,7 +596,7 @@ class _Tally:
             return
         if into[1] is None:
             row = int(where.argmax())
-            into[1:] = [first + row + 1, values.iloc[row]]
+            into[1:] = [first + row, values.iloc[row]]  # 0-based, said by row_said
         into[0] += int(where.sum())
 
     def _texts(self) -> list:
@@ -637,7 +637,7 @@ class _Tally:
                                  "give every label as the model's class, all numbers or all names"]
         elif self.huge[0] and not self.text[0]:
             found["finite"] = [col, "finite", self.huge[0], f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
-                               f"(a class or a regressor's target: metrics square them); row {self.huge[1]}: "
+                               f"(a class or a regressor's target: metrics square them); {row_said(self.huge[1])}: "
                                f"{shown_value(_plain(self.huge[2]))}"]
         if found:
             return [tuple(found[n]) for n in _RULE_ORDER if n in found]
@@ -661,7 +661,7 @@ class _Tally:
             self._add(self.times, "not_future", (LABEL_TIME, "not_future", int(late.sum()), (
                 f"label_time is later than now ({self.now[:19]}Z) by more than {FUTURE_SKEW}: a label's time is when "
                 "its outcome was known, and a later one would win over every correction ingested before it (a "
-                f"local time without its offset? write it in UTC or with one); row {first + row + 1}: "
+                f"local time without its offset? write it in UTC or with one); {row_said(first + row)}: "
                 f"{shown_value(str(written.iloc[row]))}")))
 
     def check(self, frame: pd.DataFrame) -> pd.DataFrame | None:
@@ -718,7 +718,7 @@ class _Tally:
             self._add(self.rules, "logged_key", (key, "logged_key", count, (
                 f"keys no logged {key} can be ({why}): the log's keys are HTTP header values (the request's ce-id or "
                 f"a metadata header), which hold no control character but tab and take at most {MAX_HEAD_BYTES} "
-                f"bytes; row {first + row + 1}: {shown_value(keys.iloc[row], ends=True)}")))
+                f"bytes; {row_said(first + row)}: {shown_value(keys.iloc[row], ends=True)}")))
         blank = blank_labels(frame[label])  # '' or spaces: no label yet, as prepare_data and the fit read it
         missing = frame[label].isna() | blank
         if int(missing.sum()):
