@@ -57,7 +57,7 @@ import math
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -468,6 +468,24 @@ def decimal_object(series: pd.Series) -> bool:
     )
 
 
+def rows_named(series: pd.Series, first_row: int | None = None) -> Iterator[str]:
+    """Each row of ``series`` as a refusal of a Python frame's value names it, the one rule (review 61 M3):
+    ``row N`` counted from 1 (``contract.row_said``) at ``first_row`` (0-based: a chunk's first row of its
+    side, across chunks), else at the series' own first row when its index is pandas' default (0, 1, 2, ...:
+    a frame read from a file, a hand-built one); a user's index (dates, ids, a filtered frame's labels) by
+    ``index label X``, the label ``frame.loc`` finds it by."""
+    import pandas as pd
+
+    from ctloop.contract import row_said
+
+    index = series.index
+    if first_row is not None:
+        return (row_said(first_row + i) for i in range(len(series)))
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return (row_said(i) for i in range(len(series)))
+    return (f"index label {label!r}" for label in index)
+
+
 def refuse_signaling_nan(series: pd.Series, first_row: int | None = None) -> None:
     """Refuse an object column holding ``Decimal('sNaN')``: a signaling NaN is neither a number
     nor missing to pandas (its own ``isna`` raises ``decimal.InvalidOperation`` on it), where
@@ -477,7 +495,7 @@ def refuse_signaling_nan(series: pd.Series, first_row: int | None = None) -> Non
     across chunks: the row of the chunks concatenated), named instead of the chunk's own labels.
 
     Raises:
-        DriftError: one line naming the column, the value and its row label.
+        DriftError: one line naming the column, the value and its row (:func:`rows_named`).
     """
     import pandas as pd
 
@@ -485,11 +503,10 @@ def refuse_signaling_nan(series: pd.Series, first_row: int | None = None) -> Non
         return
     from decimal import Decimal
 
-    labels = series.index if first_row is None else range(first_row, first_row + len(series))
-    for label, value in zip(labels, series.to_numpy(), strict=True):
+    for where, value in zip(rows_named(series, first_row), series.to_numpy(), strict=True):
         if isinstance(value, Decimal) and value.is_snan():
             raise DriftError(
-                f"column {series.name!r} holds {value!r} (a signaling NaN, row {label!r}): neither a "
+                f"column {series.name!r} holds {value!r} (a signaling NaN, {where}): neither a "
                 "number nor a missing value; store a missing value as None or Decimal('NaN')"
             )
 
@@ -622,14 +639,13 @@ def float64_values(series: pd.Series, first_row: int | None = None) -> np.ndarra
     try:
         return series.to_numpy(dtype=float, na_value=np.nan)
     except OverflowError:
-        labels = series.index if first_row is None else range(first_row, first_row + len(series))
-        refuse_beyond_float(series.name, zip(labels, series.to_numpy(), strict=True))
+        refuse_beyond_float(series.name, zip(rows_named(series, first_row), series.to_numpy(), strict=True))
         raise
 
 
 def refuse_beyond_float(name: Any, labelled: Iterable[tuple[Any, Any]]) -> None:
-    """Refuse the first value of ``(row label, value)`` pairs that float64 cannot hold (a label
-    ``None``: a value counted from an earlier chunk or partition, its row not kept).
+    """Refuse the first value of ``(where, value)`` pairs that float64 cannot hold (``where`` as
+    :func:`rows_named` says it; ``None``: a value counted from an earlier chunk or partition, its row not kept).
 
     Raises:
         DriftError: one line naming column ``name``, the value (its digits cut) and its row.
@@ -640,7 +656,7 @@ def refuse_beyond_float(name: Any, labelled: Iterable[tuple[Any, Any]]) -> None:
         except OverflowError:
             digits = str(value)
             shown = digits if len(digits) <= 24 else f"{digits[:12]}... ({len(digits.lstrip('-'))} digits)"
-            where = "counted before" if label is None else f"row {label!r}"
+            where = "counted before" if label is None else label
             raise DriftError(
                 f"column {name!r} holds {shown} ({where}), an integer beyond float64's range, "
                 "among numbers compared as float64: scale it, or store the column as text"
@@ -1104,8 +1120,8 @@ def _one_column(
     if kind == "categorical":
         kinds = number_or_text(reference[name]), number_or_text(current[name])
         refuse_number_against_text(name, (kinds[0], reference[name].dtype), (kinds[1], current[name].dtype),
-                                   tuple(first_word(side[name]) if kind == "text" and "number" in kinds else None
-                                         for side, kind in zip((reference, current), kinds, strict=True)))
+                                   tuple(first_word(side[name]) if side_kind == "text" and "number" in kinds else None
+                                         for side, side_kind in zip((reference, current), kinds, strict=True)))
         rc, cc, keys = categorical_counts(reference[name], current[name])
         n_ref, n_cur = int(rc.sum()), int(cc.sum())
     else:
