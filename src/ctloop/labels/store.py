@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
 from ctloop.contract import blank_labels, row_said, shown_value
 from ctloop.errors import ConfigError, DataSourceError, DataValidationError
-from ctloop.inference_log.defaults import MAX_HEAD_BYTES
 from ctloop.metrics import LARGEST_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -711,14 +710,19 @@ class _Tally:
         if int(keys.isna().sum()):
             self._add(self.rules, "non_null key", (key, "non_null", int(keys.isna().sum()),
                                                    "labels without a key value"))
-        from ctloop.inference_log.events import INFERENCE_ID
+        from ctloop.inference_log.events import KEY_MAX_BYTES, header_key_column, unloggable_keys
 
-        if key != INFERENCE_ID and (unlogged := _unlogged_keys(keys)) is not None:
+        # the sink's rule of a header key (events.key_fault), on the log's header columns only: a body column
+        # (loan_id) is JSON and may hold anything; a column read as numbers holds no such key (review 61 M4, L2)
+        read = frame[key].dtype
+        if (header_key_column(key) and not (pd.api.types.is_numeric_dtype(read) or pd.api.types.is_bool_dtype(read))
+                and (unlogged := unloggable_keys(keys)) is not None):
             count, row, why = unlogged
             self._add(self.rules, "logged_key", (key, "logged_key", count, (
-                f"keys no logged {key} can be ({why}): the log's keys are HTTP header values (the request's ce-id or "
-                f"a metadata header), which hold no control character but tab and take at most {MAX_HEAD_BYTES} "
-                f"bytes; {row_said(first + row)}: {shown_value(keys.iloc[row], ends=True)}")))
+                f"keys no logged {key} can be ({why}): the log's {key} is an HTTP header's value (the request's "
+                "ce-id or a metadata header; the sink refuses a structured event's id or metadata breaking this), "
+                f"which holds no control character but tab and takes at most {KEY_MAX_BYTES} bytes; "
+                f"{row_said(first + row)}: {shown_value(keys.iloc[row], ends=True)}")))
         blank = blank_labels(frame[label])  # '' or spaces: no label yet, as prepare_data and the fit read it
         missing = frame[label].isna() | blank
         if int(missing.sum()):
@@ -779,39 +783,6 @@ class _Tally:
         else:
             out.insert(len(out.columns) - 1, LABEL, values.astype(float))
         return out
-
-
-def _unlogged_keys(keys: pd.Series) -> tuple[int, int, str] | None:
-    """``(count, first row position, why)`` of the keys (:func:`normalise_keys`' text) that no key of the
-    inference log can be, None for none: keys holding a control character but tab (:data:`_CONTROL`: a NUL, a
-    newline) or longer than :data:`~ctloop.inference_log.defaults.MAX_HEAD_BYTES`. The log's ``request_id`` is the
-    request's ``Ce-Id`` header (KServe's agent, ``pkg/logger/handler.go`` ``getOrCreateID`` at v0.20.0: the header,
-    else a new UUID), a business key one of its metadata headers; the agent is a Go ``http.Server`` without
-    ``MaxHeaderBytes`` (``cmd/agent/main.go``, v0.20.0): Go's ``http.DefaultMaxHeaderBytes`` (1 MiB) for the whole
-    head, and Go refuses a header value holding a control character but tab (``httpguts.ValidHeaderFieldValue``,
-    RFC 9110 section 5.5), as the sink's parser (llhttp) does. Such a key was stored and joined nothing, without a
-    word. ``meta_inference_id`` (a v2 body's ``id``: a JSON string may hold anything) is not checked."""
-    import numpy as np
-    import pandas as pd
-
-    if not len(keys) or not (keys.dtype == object or isinstance(keys.dtype, pd.StringDtype)):
-        return None
-    # characters, at most its UTF-8 bytes: more characters than the head has bytes is past it whatever they are
-    long = keys.str.len().gt(MAX_HEAD_BYTES).to_numpy(dtype=bool, na_value=False)
-    control = np.zeros(len(keys), dtype=bool)
-    joined = keys.str.cat()  # missing keys left out
-    if any(c in joined for c in _CONTROLS):  # 32 searches in C (1e6 UUIDs: 0.9 s with a regex value by value)
-        control = keys.map(lambda v: isinstance(v, str) and bool(_CONTROL.search(v))).to_numpy(dtype=bool)
-    wrong = control | long
-    if not wrong.any():
-        return None
-    at = int(wrong.argmax())
-    why = []
-    if control.any():
-        why.append(f"{int(control.sum())} holding a control character such as a NUL or a newline")
-    if long.any():
-        why.append(f"{int(long.sum())} longer than {MAX_HEAD_BYTES} characters")
-    return int(wrong.sum()), at, ", ".join(why)
 
 
 _TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
