@@ -5761,6 +5761,8 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         offset += len(frame)
         frame.attrs = {}
     out = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
+    if len(frames) > 1:  # which file a row came from, for a refusal naming one (review 61 L4)
+        out.attrs[TABLE_FILES] = tuple((rel(name), len(frame)) for name, frame in frames)
     if kind == "csv":
         out.attrs[CSV_TEXT_FROM] = late
         if unnamed:
@@ -6141,6 +6143,11 @@ CSV_UNNAMED = "ctloop.csv_unnamed"
 cell is empty, which pandas names ``Unnamed: <position - 1>`` (a row index written by ``to_csv``, a
 spreadsheet's trailing empty columns); ``contract.check_column_names`` refuses them for training, as it
 refuses a Parquet column named ``''``."""
+
+TABLE_FILES = "ctloop.table_files"
+"""Key of the ``attrs`` of a directory of files read as one frame (:func:`read_table`, two files or more): each
+file's name under the directory and its rows, in the frame's order, so that a refusal naming a value's row names
+its file and its row there (``drift.engine.first_word``) rather than a position in the joined frame."""
 
 CSV_PART_ROWS = "ctloop.csv_part_rows"
 """Key of the ``attrs`` of a directory of CSV files read as one frame (:func:`read_table`) with a column under an

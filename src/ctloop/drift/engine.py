@@ -715,7 +715,8 @@ def number_or_text(series: pd.Series) -> str | None:
 
 def first_word(values: Any, *, rows: bool = True) -> str | None:
     """The first value of ``values`` (a column, in its order; or a stream's counted values) that is no number,
-    as a refusal names it: ``'n/a?' (row 4)`` (rows counted from 1 after the header, ``contract.row_said``), without
+    as a refusal names it: ``'n/a?' (row 4)`` (rows counted from 1 after the header, ``contract.row_said``; a
+    Python frame's own index by :func:`rows_named`, a directory's file and row by :func:`_row_in_files`), without
     the row when ``rows`` is False (a stream's counts keep no row); None when every value reads as a number or is
     missing. What made a column of numbers text (a CSV reader's stray word), for
     :func:`refuse_number_against_text` (round 61)."""
@@ -730,7 +731,29 @@ def first_word(values: Any, *, rows: bool = True) -> str | None:
     if not words.any():
         return None
     at = int(words.argmax())
-    return shown_value(series.iloc[at]) + (f" ({row_said(at)})" if rows else "")
+    if not rows:
+        return shown_value(series.iloc[at])
+    return f"{shown_value(series.iloc[at])} ({_row_in_files(values, at) if isinstance(values, pd.Series) else row_said(at)})"
+
+
+def _row_in_files(values: pd.Series, at: int) -> str:
+    """Position ``at`` of column ``values`` as a refusal names it: ``part-1.csv, row 4`` when the column was read
+    from a directory of files (``storage.TABLE_FILES``: each file's rows), else as :func:`rows_named` says it; a
+    directory's column whose rows no longer are its files' (filtered) is named without its row."""
+    from itertools import accumulate, islice
+
+    from ctloop.contract import row_said
+    from ctloop.storage import TABLE_FILES
+
+    files = values.attrs.get(TABLE_FILES)
+    if not files:
+        return next(islice(rows_named(values), at, None))
+    if sum(n for _, n in files) != len(values):
+        return "in one of its files"
+    for (name, n), end in zip(files, accumulate(n for _, n in files), strict=True):
+        if at < end:
+            return f"{name}, {row_said(at - (end - n))}"
+    return "in one of its files"  # not reached: the rows add up
 
 
 def refuse_number_against_text(name: str, reference: tuple[str | None, Any],
