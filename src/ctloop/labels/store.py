@@ -296,10 +296,10 @@ def _exact_limit(kind: np.dtype) -> float:
     return 2.0 ** (np.finfo(kind).nmant + 1)
 
 
-def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
+def label_times(values: pd.Series, *, first: int = 0) -> pd.Series:
     """``label_time`` as UTC timestamps: ISO 8601 text only (no offset means UTC) or a timestamp
     column (Parquet). Anything else is refused naming its first row (1 = the first data row) and
-    value (``first``: the row of the first value), never guessed (a Parquet ``date`` is its ISO text, that day's midnight UTC): epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
+    value (``first``: the 0-based row of the first value, said by ``contract.row_said``), never guessed (a Parquet ``date`` is its ISO text, that day's midnight UTC): epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
     ``04/12/2026`` (month or day first, decided value by value) would decide which label wins."""
     import pandas as pd
 
@@ -317,7 +317,7 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
         if beyond.any():
             row = int(beyond.argmax())
             raise DataValidationError([(LABEL_TIME, "time_range", int(beyond.sum()), (
-                f"label_time {out_of_range(times.iloc[row].isoformat())}; row {row + first}: "
+                f"label_time {out_of_range(times.iloc[row].isoformat())}; {row_said(row + first)}: "
                 f"{shown_value(str(values.iloc[row]))}"))])
     else:
         text = values.map(lambda v: v.strip() if isinstance(v, str) else v.isoformat()
@@ -333,9 +333,9 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
         beyond = out_of_range(text.iloc[row])
         if beyond:  # ISO 8601, but past 2262-04-11 (9999-12-31: "never"), or before 1677
             raise DataValidationError([(LABEL_TIME, "time_range", int(bad.sum()), (
-                f"label_time {beyond}; row {row + first}: {shown}"))])
+                f"label_time {beyond}; {row_said(row + first)}: {shown}"))])
         raise DataValidationError([(LABEL_TIME, "iso_8601", int(bad.sum()), (
-            f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z; row {row + first}: {shown}"))])
+            f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z; {row_said(row + first)}: {shown}"))])
     return times
 
 
@@ -764,7 +764,7 @@ class _Tally:
                 out[INSTANCE] = inst.astype("Int64")
         if LABEL_TIME in frame.columns:
             try:
-                times = label_times(frame[LABEL_TIME], first=first + 1)
+                times = label_times(frame[LABEL_TIME], first=first)
             except DataValidationError as exc:
                 self._add(self.times, exc.violations[0][1], exc.violations[0])
             else:
@@ -1083,9 +1083,9 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         present = {c for c in wanted if any(v is not _ABSENT for v in columns[c])}
         late = sorted(present - seen, key=wanted.index) if rows else []
         if late:
-            at = rows + 1 + next(i for i, v in enumerate(columns[late[0]]) if v is not _ABSENT)
+            at = rows + next(i for i, v in enumerate(columns[late[0]]) if v is not _ABSENT)
             raise DataValidationError([(late[0], "every_row", rows, (
-                f"field {late[0]!r} first appears on row {at} of {source_uri}, after {rows} row(s) without it: "
+                f"field {late[0]!r} first appears on {row_said(at)} of {source_uri}, after {rows} row(s) without it: "
                 "give it on every row or on none"))])
         seen.update(present)
         out = {}
@@ -1599,7 +1599,7 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
             first = frame[col].iloc[row]
             shown = first.tolist() if isinstance(first, np.ndarray) else first
             raise DataValidationError([(col, "scalar", int(nested.sum()), (
-                f"values must be single values, not lists or maps; row {frame.index[row] + 1}: {shown_value(shown)}"))])
+                f"values must be single values, not lists or maps; {row_said(frame.index[row])}: {shown_value(shown)}"))])
 
 
 # what makes valid UTF-8 bytes no text: C0 controls but tab, and DEL
@@ -1645,7 +1645,7 @@ def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.Data
         if wrong.any():
             row = int(wrong.argmax())
             raise DataValidationError([(col, "text", int(wrong.sum()), (
-                f"values are bytes that are not UTF-8 text (or hold control characters); row {frame.index[row] + 1}: "
+                f"values are bytes that are not UTF-8 text (or hold control characters); {row_said(frame.index[row])}: "
                 f"{shown_value(bytes(frame[col].iloc[row]))}"))])
         frame = frame.assign(**{col: values})
     return frame
