@@ -1111,11 +1111,11 @@ def unloggable_keys(keys: Any) -> tuple[int, int, str] | None:
 
     if not len(keys) or not (keys.dtype == object or isinstance(keys.dtype, pd.StringDtype)):
         return None  # numbers and booleans hold no control character and are short
-    text = keys.map(lambda v: v if isinstance(v, str) else None)
+    text = keys.astype("string")  # normalise_keys' text as it is (no copy); an object column's keys as text
     control = np.zeros(len(keys), dtype=bool)
     joined = text.str.cat()  # missing keys left out
     if any(c in joined for c in KEY_CONTROLS):  # 32 searches in C
-        control = text.map(lambda v: v is not None and bool(KEY_CONTROL.search(v))).to_numpy(dtype=bool)
+        control = text.map(lambda v: isinstance(v, str) and bool(KEY_CONTROL.search(v))).to_numpy(dtype=bool)
     long = text.str.len().gt(KEY_MAX_BYTES // 4).to_numpy(dtype=bool, na_value=False)  # at most 4 bytes a character
     if long.any():
         long[long] = [len(v.encode("utf-8", "surrogatepass")) > KEY_MAX_BYTES for v in text[long]]
