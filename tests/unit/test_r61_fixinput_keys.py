@@ -103,3 +103,24 @@ def test_integer_keys_are_not_searched(monkeypatch, tmp_path, capsys):
     pd.DataFrame({"request_id": range(1000), "label": [i % 2 for i in range(1000)]}).to_parquet(path)
     assert main(["labels", "ingest", "--labels", str(path), "--store", str(tmp_path / "s")]) == 0, \
         capsys.readouterr().err
+
+
+def test_the_sink_answers_400_and_acknowledges_nothing(tmp_path):
+    """Through the sink's app: the structured event whose id holds a newline is a one-line 400 and never reaches
+    the write-ahead log (nothing acknowledged is lost); the same event with a plain id is taken."""
+    import asyncio
+
+    from tests.inference_log.support import sink_client, wal_events
+
+    async def run():
+        async with sink_client(tmp_path) as (_, client):
+            bad = await client.post("/", content=_event("request", {"instances": [[1.0]]}, event_id="ord\n17"),
+                                    headers=STRUCTURED)
+            good = await client.post("/", content=_event("request", {"instances": [[1.0]]}, event_id="ord-17"),
+                                     headers=STRUCTURED)
+            logged = wal_events(tmp_path / "wal")  # before the stop's flush empties it
+        return bad, good, logged
+
+    bad, good, logged = asyncio.run(run())
+    assert bad.status_code == 400 and "holds a control character" in bad.text and good.status_code < 300, bad.text
+    assert logged == {"ord-17"}
