@@ -786,6 +786,12 @@ def row_said(position: int) -> str:
     return f"row {position + 1}"
 
 
+def rows_said(first: int, last: int, *, between: str = " and ") -> str:
+    """Two rows as :func:`row_said` counts them, from 0-based positions: ``rows 1 and 11`` (``between``
+    ``..`` for a span: ``rows 7..10``)."""
+    return f"rows {first + 1}{between}{last + 1}"
+
+
 def shown_value(value: Any, *, ends: bool = False) -> str:
     """``repr`` of a nested value (an array as its list), of at most 40 characters (cut with ``…``); with
     ``ends``, a longer text by its ends and length, and its value when it is a number: ``'000000000000…000000000001'

@@ -88,15 +88,17 @@ class CsvTypeChanged(DataSourceError):
     """A CSV column holds one type of value in its first rows (whole numbers, say) and a value of
     another further down (``abc``, or ``1.5`` where a reader cannot widen), past the block a CSV
     reader infers the column's type from. Names the ``file``, the ``column``, its type before
-    (``was``), the first such ``value`` and its ``row`` (0-based, as the table's rows count)."""
+    (``was``), the first such ``value`` and its ``row``: the attribute 0-based, as the table's rows count;
+    the message counts from 1 after the header (``contract.row_said``), as every refusal names a row."""
 
     def __init__(self, file: str, column: str, was: str, row: int, value: str, prefix: str = "",
                  hint: str = ""):
         self.file, self.column, self.was, self.row, self.value = file, column, was, row, value
         self.prefix, self.hint = prefix, hint
-        # the row counted from 1 after the header, as every refusal names a row (contract.row_said)
-        super().__init__(f"{prefix}{file}: column {column!r} holds {was} in its first rows but {value!r} on row "
-                         f"{row + 1}: give the column one type in every row (correct the value, or write the whole "
+        from ctloop.contract import row_said  # errors is imported by contract: not at the top
+
+        super().__init__(f"{prefix}{file}: column {column!r} holds {was} in its first rows but {value!r} on "
+                         f"{row_said(row)}: give the column one type in every row (correct the value, or write the whole "
                          f"column as text){hint}")
 
     def again(self, *, prefix: str = "", hint: str = "") -> CsvTypeChanged:

@@ -67,6 +67,7 @@ from typing import TYPE_CHECKING, Any
 
 from ctloop import columns as c
 from ctloop.config import ScoringConfig
+from ctloop.contract import row_said, rows_said
 from ctloop.errors import (
     ConfigError,
     CsvTypeChanged,
@@ -568,7 +569,7 @@ def _first_text_cell(source: Any, name: str) -> str:
         for i, cell in enumerate(batch.column(0).to_pylist()):
             if cell is not None and (pandas_text_cell(cell) or not _is_number_text(cell)):
                 padded = cell != cell.strip() or pandas_text_cell(cell)
-                return (f" (e.g. {cell!r} in row {rows + i}" + (", text to pandas.read_csv as training reads it; "
+                return (f" (e.g. {cell!r} in {row_said(rows + i)}" + (", text to pandas.read_csv as training reads it; "
                         "a gap is an empty cell, NaN or NA as written" if padded else "") + ")")
         rows += batch.num_rows
     return ""
@@ -977,7 +978,7 @@ def _why_unscorable(frame: pd.DataFrame, numeric: list[str], first_row: int, exc
                 continue
             hits = np.flatnonzero(test(values))
             if len(hits):
-                return (f"column {name!r} is {word} in {len(hits)} row(s), first row {first_row + int(hits[0])} "
+                return (f"column {name!r} is {word} in {len(hits)} row(s), first {row_said(first_row + int(hits[0]))} "
                         f"(the model: {text})")
     for name in numeric:  # a dict, a list or a time where the model learnt numbers: a TypeError naming none
         if name not in frame.columns or pd.api.types.is_numeric_dtype(frame[name]):
@@ -989,7 +990,7 @@ def _why_unscorable(frame: pd.DataFrame, numeric: list[str], first_row: int, exc
             value = frame[name].iloc[int(hits[0])]
             shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
             return (f"column {name!r} holds {type(value).__name__} values, not numbers, in {len(hits)} row(s), "
-                    f"first row {first_row + int(hits[0])} (e.g. {shown}; the model: {text})")
+                    f"first {row_said(first_row + int(hits[0]))} (e.g. {shown}; the model: {text})")
     return text
 
 
@@ -1045,8 +1046,8 @@ def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
             inexact = _inexact_keys(values)
             if len(inexact):
                 width = values.dtype
-                raise DataError(f"id_column {id_column!r} holds {float(inexact.iloc[0])!r} in row "
-                                f"{first + int(inexact.index[0])} ({len(inexact)} row(s)), a float"
+                raise DataError(f"id_column {id_column!r} holds {float(inexact.iloc[0])!r} in "
+                                f"{row_said(first + int(inexact.index[0]))} ({len(inexact)} row(s)), a float"
                                 f"{f' of {8 * width.itemsize} bits' if width.itemsize < 8 else ''} from "
                                 f"2**{int(math.log2(_exact_limit(width)))} up, whose digits may have "
                                 "been rounded: its late labels would join another row; write the ids as integers "
@@ -1066,7 +1067,7 @@ def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
         # made the check 2.4x slower at 100,000 rows a batch, 6.4x at 10,000)
         gc.collect(0)
     if empty_rows:
-        raise DataError(f"id_column {id_column!r} is empty in row {empty_first} ({empty_rows} row(s) "
+        raise DataError(f"id_column {id_column!r} is empty in {row_said(empty_first)} ({empty_rows} row(s) "
                         "without an id): every row needs an id for late labels to join")
     digests = np.concatenate(hashes) if hashes else np.array([], dtype=np.uint64)
     del hashes
@@ -1090,7 +1091,7 @@ def _check_ids(source: Any, id_column: str, batch_rows: int) -> None:
     if repeated.any():
         shared = ids[repeated].iloc[0]
         at = ids.index[ids == shared].tolist()
-        raise DataError(f"id_column {id_column!r} repeats {shared!r} (rows {at[0]} and {at[1]}; "
+        raise DataError(f"id_column {id_column!r} repeats {shared!r} ({rows_said(at[0], at[1])}; "
                         f"{int(repeated.sum())} row(s) share an id): ids must be unique for late labels to "
                         "join one row each")
 
@@ -1490,8 +1491,8 @@ def _score_batches(scorer: Scorer, source: Any, output: str, result: ScoreResult
         try:
             predictions = scorer.predict(frame)
         except (ValueError, TypeError) as exc:
-            raise DataSourceError(f"data: {scorer.name} v{scorer.version} cannot score rows {result.rows}.."
-                                  f"{result.rows + n - 1} of {source.uri}: "
+            raise DataSourceError(f"data: {scorer.name} v{scorer.version} cannot score "
+                                  f"{rows_said(result.rows, result.rows + n - 1, between='..')} of {source.uri}: "
                                   f"{_why_unscorable(frame, scorer.numeric, result.rows, exc)}") from exc
         if id_column:
             ids = pa.array(id_keys(batch.column(id_column)).astype(object), pa.string())

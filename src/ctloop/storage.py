@@ -5761,6 +5761,8 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         offset += len(frame)
         frame.attrs = {}
     out = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
+    if len(frames) > 1:  # which file a row came from, for a refusal naming one (review 61 L4)
+        out.attrs[TABLE_FILES] = tuple((rel(name), len(frame)) for name, frame in frames)
     if kind == "csv":
         out.attrs[CSV_TEXT_FROM] = late
         if unnamed:
@@ -6142,6 +6144,11 @@ cell is empty, which pandas names ``Unnamed: <position - 1>`` (a row index writt
 spreadsheet's trailing empty columns); ``contract.check_column_names`` refuses them for training, as it
 refuses a Parquet column named ``''``."""
 
+TABLE_FILES = "ctloop.table_files"
+"""Key of the ``attrs`` of a directory of files read as one frame (:func:`read_table`, two files or more): each
+file's name under the directory and its rows, in the frame's order, so that a refusal naming a value's row names
+its file and its row there (``drift.engine.first_word``) rather than a position in the joined frame."""
+
 CSV_PART_ROWS = "ctloop.csv_part_rows"
 """Key of the ``attrs`` of a directory of CSV files read as one frame (:func:`read_table`) with a column under an
 empty header cell (:data:`CSV_UNNAMED`): each file's rows, in the frame's order, so that each file's own pandas
@@ -6386,9 +6393,11 @@ def _warn_text_from(uri: str, frame: pd.DataFrame) -> None:
     :func:`_refuse_header_line_again`: a header line among the rows past pandas' first block made each number
     column text from that line on, and its refusal is the one line said, not a warning per column before it
     naming the column's own name as its text (review 60 M1)."""
-    for name, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():
-        warnings.warn(f"{uri}: column {name!r} holds numbers in its first rows but {value!r} on row {row}: read as "
-                      "text", stacklevel=1)
+    from ctloop.contract import row_said
+
+    for name, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():  # row 0-based; said from 1 (review 61 M1)
+        warnings.warn(f"{uri}: column {name!r} holds numbers in its first rows but {value!r} on {row_said(row)}: "
+                      "read as text", stacklevel=1)
 
 
 HEADER_SCAN_BYTES = 1 << 16

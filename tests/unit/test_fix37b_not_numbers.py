@@ -56,4 +56,4 @@ def test_scoring_names_the_column_of_a_value_that_is_no_number():
     frame = pd.DataFrame({"a": [0.5, 1.0], "b": pd.Series([1.5, {"k": 1}], dtype=object)})
     why = scoring._why_unscorable(frame, ["a", "b"], 200, TypeError("float() argument must be a string or a "
                                                                     "real number, not 'dict'"))
-    assert why.startswith("column 'b' holds dict values, not numbers, in 1 row(s), first row 201 (e.g. {'k': 1}")
+    assert why.startswith("column 'b' holds dict values, not numbers, in 1 row(s), first row 202 (e.g. {'k': 1}")

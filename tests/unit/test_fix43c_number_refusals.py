@@ -51,7 +51,7 @@ def test_an_int_beyond_float_range_among_decimals_is_one_line(where):
         else:
             objects = streaming.DriftState().update(pd.DataFrame({"p": ints}))
             objects.merge(streaming.DriftState().update(pd.DataFrame({"p": _decimals(20)})))
-    row = {"detect": "row 3", "one chunk": "row 8"}.get(where, "counted before")
+    row = {"detect": "row 4", "one chunk": "row 9"}.get(where, "counted before")
     assert str(err.value).startswith(HUGE.format(row)), err.value
     assert "\n" not in str(err.value)
 
@@ -60,9 +60,9 @@ def test_a_signaling_nan_in_a_later_chunk_names_its_row_across_chunks():
     state = streaming.DriftState().update(pd.DataFrame({"c": _decimals(5)}))
     later = _decimals(4)
     later[3] = D("sNaN")
-    with pytest.raises(DriftError, match=r"\(a signaling NaN, row 8\)"):
+    with pytest.raises(DriftError, match=r"\(a signaling NaN, row 9\)"):
         state.update(pd.DataFrame({"c": later}))
-    with pytest.raises(DriftError, match=r"\(a signaling NaN, row 8\)"):  # as detect names it
+    with pytest.raises(DriftError, match=r"\(a signaling NaN, row 9\)"):  # as detect names it
         engine.detect(
             pd.DataFrame({"c": _decimals(9)}),
             pd.DataFrame({"c": pd.concat([_decimals(5), later], ignore_index=True)}),

@@ -91,7 +91,7 @@ def test_what_a_refused_retry_leaves_is_named_where_it_is(strict_scorer, tmp_pat
     _unlink_fails(monkeypatch, failing)  # the earlier attempt's last logged chunk, or its run record
     with pytest.raises(DataSourceError) as err:
         _score(strict_scorer, tmp_path, 6)
-    assert str(err.value).startswith("data: credit v3 cannot score rows 6..9")
+    assert str(err.value).startswith("data: credit v3 cannot score rows 7..10")
     logged = tmp_path / "logs" / "model=credit" / "date=2026-12-01" / "revision=v3"
     where = {"part-batch-r1-00004": f"{logged} (an earlier attempt's logged chunks)",  # before: "<output> (an
              "_batch_runs": str(tmp_path / "logs" / "_batch_runs" / "model=credit" / "r1.json")}[failing]

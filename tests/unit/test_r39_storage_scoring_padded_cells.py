@@ -43,7 +43,7 @@ def test_a_cell_training_reads_as_text_is_refused_not_scored_as_a_gap(tmp_path, 
     with pytest.raises(DataSourceError) as err:
         scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r", id_column=id_column)
     message = str(err.value)
-    assert "\n" not in message and "column 'a'" in message and f"{cell!r} in row 3" in message
+    assert "\n" not in message and "column 'a'" in message and f"{cell!r} in row 4" in message
     assert not (tmp_path / "out").exists()
 
 

@@ -35,8 +35,8 @@ def test_inf_for_codes_held_as_numbers_names_the_column_and_row(tmp_path):
     pd.DataFrame({"x1": [0.1, 0.2, 0.3], "grade": [1.0, 2.0, np.inf]}).to_parquet(path)
     with pytest.raises(
         DataSourceError,
-        match=rf"^data: m v1 cannot score rows 0\.\.2 of {re.escape(str(path))}: column 'grade' is inf in 1 "
-        r"row\(s\), first row 2 \(the model: Input X contains infinity",
+        match=rf"^data: m v1 cannot score rows 1\.\.3 of {re.escape(str(path))}: column 'grade' is inf in 1 "
+        r"row\(s\), first row 3 \(the model: Input X contains infinity",
     ):
         scoring.score(scorer, str(path), str(tmp_path / "out"), run_id="r", log_root="")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

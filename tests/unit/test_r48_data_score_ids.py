@@ -33,10 +33,10 @@ def _score(scorer, tmp_path, ids):
 
 
 @pytest.mark.parametrize(("ids", "said"), [
-    (pa.array([5.0, 7.0, 2.0**53 + 2]), "holds 9007199254740994.0 in row 2 (1 row(s)), a float from 2**53 up"),
-    (pa.array(np.array([5, 16777217, 9], dtype="float32")), "holds 16777216.0 in row 1 (1 row(s)), a float of 32 bits "
+    (pa.array([5.0, 7.0, 2.0**53 + 2]), "holds 9007199254740994.0 in row 3 (1 row(s)), a float from 2**53 up"),
+    (pa.array(np.array([5, 16777217, 9], dtype="float32")), "holds 16777216.0 in row 2 (1 row(s)), a float of 32 bits "
                                                              "from 2**24 up"),
-    (pa.array(np.array([5, 4097], dtype="float16")), "holds 4096.0 in row 1 (1 row(s)), a float of 16 bits from 2**11 up"),
+    (pa.array(np.array([5, 4097], dtype="float16")), "holds 4096.0 in row 2 (1 row(s)), a float of 16 bits from 2**11 up"),
 ], ids=["float64", "float32", "float16"])
 def test_a_rounded_float_id_is_refused(scorer, tmp_path, ids, said):
     with pytest.raises(DataError) as err:

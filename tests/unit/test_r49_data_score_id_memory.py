@@ -50,7 +50,7 @@ def test_a_repeated_id_is_named_with_its_first_two_rows(tmp_path):
     source = _source(tmp_path, ["o-1", "o-2", "o-3", "o-2", "o-5", "o-1", "o-1"])
     with pytest.raises(DataError) as err:
         scoring._check_ids(source, "order_id", 2)
-    assert str(err.value) == ("id_column 'order_id' repeats 'o-1' (rows 0 and 5; 5 row(s) share an id): ids must be "
+    assert str(err.value) == ("id_column 'order_id' repeats 'o-1' (rows 1 and 6; 5 row(s) share an id): ids must be "
                               "unique for late labels to join one row each")
 
 
@@ -59,11 +59,11 @@ def test_digests_that_clash_refuse_only_ids_that_repeat(tmp_path, monkeypatch):
     monkeypatch.setattr(scoring, "_id_hashes", lambda keys, missing: np.zeros(len(keys), dtype=np.uint64))
     scoring._check_ids(source, "order_id", 2)  # every digest clashes; no id repeats
     source = _source(tmp_path, ["o-1", "o-2", " o-2"])  # the label store's key: spaces dropped
-    with pytest.raises(DataError, match=r"repeats 'o-2' \(rows 1 and 2; 2 row\(s\)"):
+    with pytest.raises(DataError, match=r"repeats 'o-2' \(rows 2 and 3; 2 row\(s\)"):
         scoring._check_ids(source, "order_id", 2)
 
 
 def test_an_empty_id_is_named_by_its_first_row_across_batches(tmp_path):
     source = _source(tmp_path, ["o-1", "o-2", "o-3", "", None, "o-6"])
-    with pytest.raises(DataError, match=r"is empty in row 3 \(2 row\(s\) without an id\)"):
+    with pytest.raises(DataError, match=r"is empty in row 4 \(2 row\(s\) without an id\)"):
         scoring._check_ids(source, "order_id", 2)

@@ -66,7 +66,7 @@ def test_an_inexact_float_id_beside_integer_ids_is_still_refused_not_made_an_int
     _part(tmp_path, 0, pa.array([1, 2], pa.int64()))
     _part(tmp_path, 1, pa.array([float(2**60)], pa.float64()))  # its digits may have been rounded
     with pytest.raises(
-        DataError, match=r"^id_column 'id' holds 1\.152921504606847e\+18 in row 2 .*from 2\*\*53 up"
+        DataError, match=r"^id_column 'id' holds 1\.152921504606847e\+18 in row 3 .*from 2\*\*53 up"
     ):
         _score(scorer, tmp_path)
     assert not (tmp_path / "out").exists()

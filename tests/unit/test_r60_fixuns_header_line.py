@@ -64,7 +64,7 @@ def test_a_late_text_value_that_is_not_the_header_is_still_warned_of(tmp_path):
     frame.loc[60_000, "a"] = "a"  # one field the column's name: a value, read as text and warned of
     path = tmp_path / "late.csv"
     frame.to_csv(path, index=False)
-    with pytest.warns(UserWarning, match=r"column 'a' holds numbers in its first rows but 'a' on row 60000"):
+    with pytest.warns(UserWarning, match=r"column 'a' holds numbers in its first rows but 'a' on row 60001:"):
         read = read_table(str(path))
     assert len(read) == len(frame)
 

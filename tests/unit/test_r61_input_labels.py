@@ -73,7 +73,7 @@ _UNLOGGED = [
     ("r1\nx", r"'r1\nx'", "control character"),
     ("r1\x00x", r"'r1\x00x'", "control character"),
     ("r1\rx", r"'r1\rx'", "control character"),
-    ("k" * (LONG + 1), f"'kkkkkkkkkkkk…kkkkkkkkkkkk' ({LONG + 1} characters)", f"longer than {LONG} characters"),
+    ("k" * (LONG + 1), f"'kkkkkkkkkkkk…kkkkkkkkkkkk' ({LONG + 1} characters)", f"longer than {LONG} bytes (UTF-8)"),
 ]
 
 
@@ -130,8 +130,16 @@ def test_the_v2_body_id_is_json_text_and_not_held_to_the_header_rule(tmp_path, c
                  "--key", "meta_inference_id"]) == 0, capsys.readouterr().err
 
 
-def test_the_key_length_limit_is_the_sinks_head_limit():
-    from ctloop.inference_log.defaults import MAX_HEAD_BYTES
-    from ctloop.inference_log.protocol import MAX_HEAD_BYTES as SINK
+def test_the_key_length_limit_is_the_sinks_head_limit_in_utf8_bytes(tmp_path, capsys):
+    """Review 61 L1/L6: the limit was counted in characters (600k two-byte characters, 1.2 MB, passed) and this test
+    compared the constant with itself. A key of LONG bytes is stored; one character more, of two bytes, is not."""
+    import pandas as pd
 
-    assert MAX_HEAD_BYTES == SINK == LONG
+    fits, over = "é" * (LONG // 2), "é" * (LONG // 2) + "é"
+    assert len(fits.encode()) == LONG and len(over) < LONG < len(over.encode())
+    for key, code in ((fits, 0), (over, 2)):
+        path = tmp_path / "l.parquet"
+        pd.DataFrame({"request_id": [key, "r2"], "label": [0, 1]}).to_parquet(path)
+        assert main(["labels", "ingest", "--labels", str(path), "--store", str(tmp_path / f"s{code}")]) == code
+        err = capsys.readouterr().err
+        assert code == 0 or f"longer than {LONG} bytes (UTF-8)" in err, err[:500]

@@ -74,10 +74,42 @@ def test_the_stream_engines_nul_refusal_counts_rows_from_1_after_the_header(tmp_
     assert f"(line {LINE})" in capsys.readouterr().err
 
 
-def test_a_type_change_counts_rows_from_1_after_the_header():
-    from ctloop.errors import CsvTypeChanged
+def _late_line(path, at: int) -> str:
+    """The file's line holding data row ``at`` (0-based): line ``at + 2`` (the header is line 1)."""
+    with open(path) as lines:
+        return next(line for number, line in enumerate(lines, 1) if number == at + 2)
 
-    assert "but 'abc' on row 5:" in str(CsvTypeChanged("f.csv", "x", "numbers", 4, "abc"))
+
+def test_a_type_change_counts_rows_from_1_after_the_header(tmp_path, capsys):
+    """The stream engine's refusal of a column turning to text past pyarrow's first block (CsvTypeChanged, its
+    ``row`` attribute 0-based, its message from 1): the row said is the file's line less one (review 61 L6:
+    the test checked the constructor's arithmetic only)."""
+    from tests.helpers import late_change_csv
+
+    late_change_csv(tmp_path / "ref.csv", 200_000, "x", "7")
+    at = late_change_csv(tmp_path / "cur.csv", 200_000, "x", "abc")
+    assert _late_line(tmp_path / "cur.csv", at).split(",")[1] == "abc"
+    assert main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
+                 "--engine", "stream", "--no-report", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"but 'abc' on row {at + 1}:" in err, err
+
+
+def test_the_late_text_warning_and_the_refusal_of_its_value_name_one_row(tmp_path, capsys):
+    """Review 61 M1: read_table's warning of a column read as text from a row on said ``row {at}`` (0-based) while
+    the memory engine's refusal of the same value said ``row {at + 1}``: both now say the file's line less one."""
+    from tests.helpers import late_change_csv
+
+    late_change_csv(tmp_path / "ref.csv", 200_000, "x", "7")
+    at = late_change_csv(tmp_path / "cur.csv", 200_000, "x", "late")
+    assert _late_line(tmp_path / "cur.csv", at).split(",")[1] == "late"
+    with pytest.warns(UserWarning) as notes:
+        assert main(["drift", "--reference", str(tmp_path / "ref.csv"), "--current", str(tmp_path / "cur.csv"),
+                     "--engine", "memory", "--no-report", "--quiet"]) == 2
+    said = [str(n.message) for n in notes if "read as text" in str(n.message)]
+    assert len(said) == 1 and f"but 'late' on row {at + 1}: read as text" in said[0], said
+    err = capsys.readouterr().err
+    assert f"row {at + 1}" in err and f"row {at}" not in err.replace(f"row {at + 1}", ""), err
 
 
 def test_label_refusals_already_counted_so(tmp_path, capsys):

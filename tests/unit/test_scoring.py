@@ -103,8 +103,8 @@ def _nothing_written(tmp_path) -> bool:
     ("missing feature", DataSourceError, "has no column 'c', a feature of credit v3"),
     ("text in a numeric feature", DataSourceError, "column 'a' of {tmp}/in.parquet is string"),
     ("id column missing", ConfigError, "id_column: 'order' is not a column of"),
-    ("duplicate ids", DataError, "id_column 'customer_id' repeats '1001' (rows 1 and 3; 2 row(s) share an id)"),
-    ("empty id", DataError, "id_column 'customer_id' is empty in row 2"),
+    ("duplicate ids", DataError, "id_column 'customer_id' repeats '1001' (rows 2 and 4; 2 row(s) share an id)"),
+    ("empty id", DataError, "id_column 'customer_id' is empty in row 3"),
     ("batch_rows 0", ConfigError, "batch_rows: must be a whole number > 0, got 0"),
     ("output under a file", ConfigError, "output: '{tmp}/a-file/out' is under the file {tmp}/a-file"),
     # a spreadsheet's export: read as one column 'a;b;c;y;customer_id' (was: "has no column 'a'")
@@ -194,7 +194,7 @@ def test_an_empty_csv_id_and_a_reserved_id_name_are_refused(scorer, tmp_path):
     named like a column ctloop writes would be overwritten in the predictions."""
     df = _frame(rows=5).assign(account=["a1", "", "a3", "a4", "a5"], run_id=list("vwxyz"))
     df.to_csv(tmp_path / "in.csv", index=False)
-    with pytest.raises(DataError, match="id_column 'account' is empty in row 1"):
+    with pytest.raises(DataError, match="id_column 'account' is empty in row 2"):
         scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r", id_column="account")
     with pytest.raises(ConfigError, match="id_column: 'run_id' is a column ctloop writes"):
         scoring.score(scorer, str(tmp_path / "in.csv"), str(tmp_path / "out"), run_id="r", id_column="run_id")
@@ -488,7 +488,7 @@ def test_a_value_the_model_cannot_take_is_one_line_naming_the_column_and_row(tmp
         with pytest.raises(DataSourceError) as info:
             scoring.score(plain, str(tmp_path / "in.parquet"), str(tmp_path / "out"), run_id="r", batch_rows=10)
         text = str(info.value)
-        assert "\n" not in text and "column 'b'" in text and word in text and "row 13" in text, text
+        assert "\n" not in text and "column 'b'" in text and word in text and "row 14" in text, text
 
 
 def _text_code_scorer():

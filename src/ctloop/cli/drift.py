@@ -188,6 +188,11 @@ def _drift_command(args: argparse.Namespace) -> int:
         return _drift(args)
     except (DataSourceError, ConfigError) as exc:  # the stream engine names files by their absolute paths
         written = _as_written(str(exc), (args.reference, args.current))
+        for flag, uri in (("--reference", args.reference), ("--current", args.current)):
+            cut = min((i for i in (uri.find(c) for c in "*?[") if i >= 0), default=-1)
+            if cut > 0 and written.startswith(uri[:cut]) and not written.startswith(uri) and flag not in written:
+                written = f"{flag}: {written}"  # a glob's file: main leads only a line naming the glob itself
+                break
         if written != str(exc):
             exc.args = (written,)  # its class kept: main names the flag when the line starts with the path given
         raise
@@ -210,13 +215,21 @@ def _as_written(text: str, uris: tuple[str, ...]) -> str:
 
     from ctloop.storage import scheme
 
-    for uri in uris:
+    for uri in uris:  # argparse refused a path starting with '~' (cli.main): none is expanded here
         if scheme(uri) != "file" or uri.lower().startswith("file:"):
             continue
-        full = os.path.abspath(os.path.expanduser(uri))
+        cut = min((i for i in (uri.find(c) for c in "*?[") if i >= 0), default=-1)
+        if cut >= 0:  # a glob: its files named from the part before its first wildcard as typed (review 61 L3)
+            given = uri[:cut]
+            full = os.path.abspath(given or ".") + ("/" if given.endswith("/") or not given else "")
+            if full != given:
+                text = text.replace(full, given)
+            continue
+        full = os.path.abspath(uri)
         given = uri.rstrip("/") or uri
-        if full != given:  # a path followed by its end, a separator or punctuation: not a longer name sharing its start
-            text = re.sub(re.escape(full) + r"(?=$|[/:\s'\",)])", lambda _m, g=given: g, text)
+        if full != given:  # a path followed by its end, a separator or punctuation (a sentence's '.' or ';' too,
+            # not a longer name sharing its start: cur.csv.gz)
+            text = re.sub(re.escape(full) + r"(?=$|[/:\s'\",);]|\.(?!\w))", lambda _m, g=given: g, text)
     return text
 
 

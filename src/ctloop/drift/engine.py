@@ -57,7 +57,7 @@ import math
 import os
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -481,6 +481,24 @@ def decimal_object(series: pd.Series) -> bool:
     )
 
 
+def rows_named(series: pd.Series, first_row: int | None = None) -> Iterator[str]:
+    """Each row of ``series`` as a refusal of a Python frame's value names it, the one rule (review 61 M3):
+    ``row N`` counted from 1 (``contract.row_said``) at ``first_row`` (0-based: a chunk's first row of its
+    side, across chunks), else at the series' own first row when its index is pandas' default (0, 1, 2, ...:
+    a frame read from a file, a hand-built one); a user's index (dates, ids, a filtered frame's labels) by
+    ``index label X``, the label ``frame.loc`` finds it by."""
+    import pandas as pd
+
+    from ctloop.contract import row_said
+
+    index = series.index
+    if first_row is not None:
+        return (row_said(first_row + i) for i in range(len(series)))
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return (row_said(i) for i in range(len(series)))
+    return (f"index label {label!r}" for label in index)
+
+
 def refuse_signaling_nan(series: pd.Series, first_row: int | None = None) -> None:
     """Refuse an object column holding ``Decimal('sNaN')``: a signaling NaN is neither a number
     nor missing to pandas (its own ``isna`` raises ``decimal.InvalidOperation`` on it), where
@@ -490,7 +508,7 @@ def refuse_signaling_nan(series: pd.Series, first_row: int | None = None) -> Non
     across chunks: the row of the chunks concatenated), named instead of the chunk's own labels.
 
     Raises:
-        DriftError: one line naming the column, the value and its row label.
+        DriftError: one line naming the column, the value and its row (:func:`rows_named`).
     """
     import pandas as pd
 
@@ -498,11 +516,10 @@ def refuse_signaling_nan(series: pd.Series, first_row: int | None = None) -> Non
         return
     from decimal import Decimal
 
-    labels = series.index if first_row is None else range(first_row, first_row + len(series))
-    for label, value in zip(labels, series.to_numpy(), strict=True):
+    for where, value in zip(rows_named(series, first_row), series.to_numpy(), strict=True):
         if isinstance(value, Decimal) and value.is_snan():
             raise DriftError(
-                f"column {series.name!r} holds {value!r} (a signaling NaN, row {label!r}): neither a "
+                f"column {series.name!r} holds {value!r} (a signaling NaN, {where}): neither a "
                 "number nor a missing value; store a missing value as None or Decimal('NaN')"
             )
 
@@ -635,14 +652,13 @@ def float64_values(series: pd.Series, first_row: int | None = None) -> np.ndarra
     try:
         return series.to_numpy(dtype=float, na_value=np.nan)
     except OverflowError:
-        labels = series.index if first_row is None else range(first_row, first_row + len(series))
-        refuse_beyond_float(series.name, zip(labels, series.to_numpy(), strict=True))
+        refuse_beyond_float(series.name, zip(rows_named(series, first_row), series.to_numpy(), strict=True))
         raise
 
 
 def refuse_beyond_float(name: Any, labelled: Iterable[tuple[Any, Any]]) -> None:
-    """Refuse the first value of ``(row label, value)`` pairs that float64 cannot hold (a label
-    ``None``: a value counted from an earlier chunk or partition, its row not kept).
+    """Refuse the first value of ``(where, value)`` pairs that float64 cannot hold (``where`` as
+    :func:`rows_named` says it; ``None``: a value counted from an earlier chunk or partition, its row not kept).
 
     Raises:
         DriftError: one line naming column ``name``, the value (its digits cut) and its row.
@@ -653,7 +669,7 @@ def refuse_beyond_float(name: Any, labelled: Iterable[tuple[Any, Any]]) -> None:
         except OverflowError:
             digits = str(value)
             shown = digits if len(digits) <= 24 else f"{digits[:12]}... ({len(digits.lstrip('-'))} digits)"
-            where = "counted before" if label is None else f"row {label!r}"
+            where = "counted before" if label is None else label
             raise DriftError(
                 f"column {name!r} holds {shown} ({where}), an integer beyond float64's range, "
                 "among numbers compared as float64: scale it, or store the column as text"
@@ -712,7 +728,8 @@ def number_or_text(series: pd.Series) -> str | None:
 
 def first_word(values: Any, *, rows: bool = True) -> str | None:
     """The first value of ``values`` (a column, in its order; or a stream's counted values) that is no number,
-    as a refusal names it: ``'n/a?' (row 4)`` (rows counted from 1 after the header, ``contract.row_said``), without
+    as a refusal names it: ``'n/a?' (row 4)`` (rows counted from 1 after the header, ``contract.row_said``; a
+    Python frame's own index by :func:`rows_named`, a directory's file and row by :func:`_row_in_files`), without
     the row when ``rows`` is False (a stream's counts keep no row); None when every value reads as a number or is
     missing. What made a column of numbers text (a CSV reader's stray word), for
     :func:`refuse_number_against_text` (round 61)."""
@@ -727,7 +744,29 @@ def first_word(values: Any, *, rows: bool = True) -> str | None:
     if not words.any():
         return None
     at = int(words.argmax())
-    return shown_value(series.iloc[at]) + (f" ({row_said(at)})" if rows else "")
+    if not rows:
+        return shown_value(series.iloc[at])
+    return f"{shown_value(series.iloc[at])} ({_row_in_files(values, at) if isinstance(values, pd.Series) else row_said(at)})"
+
+
+def _row_in_files(values: pd.Series, at: int) -> str:
+    """Position ``at`` of column ``values`` as a refusal names it: ``part-1.csv, row 4`` when the column was read
+    from a directory of files (``storage.TABLE_FILES``: each file's rows), else as :func:`rows_named` says it; a
+    directory's column whose rows no longer are its files' (filtered) is named without its row."""
+    from itertools import accumulate, islice
+
+    from ctloop.contract import row_said
+    from ctloop.storage import TABLE_FILES
+
+    files = values.attrs.get(TABLE_FILES)
+    if not files:
+        return next(islice(rows_named(values), at, None))
+    if sum(n for _, n in files) != len(values):
+        return "in one of its files"
+    for (name, n), end in zip(files, accumulate(n for _, n in files), strict=True):
+        if at < end:
+            return f"{name}, {row_said(at - (end - n))}"
+    return "in one of its files"  # not reached: the rows add up
 
 
 def refuse_number_against_text(name: str, reference: tuple[str | None, Any],
@@ -1117,8 +1156,8 @@ def _one_column(
     if kind == "categorical":
         kinds = number_or_text(reference[name]), number_or_text(current[name])
         refuse_number_against_text(name, (kinds[0], reference[name].dtype), (kinds[1], current[name].dtype),
-                                   tuple(first_word(side[name]) if kind == "text" and "number" in kinds else None
-                                         for side, kind in zip((reference, current), kinds, strict=True)))
+                                   tuple(first_word(side[name]) if side_kind == "text" and "number" in kinds else None
+                                         for side, side_kind in zip((reference, current), kinds, strict=True)))
         rc, cc, keys = categorical_counts(reference[name], current[name])
         n_ref, n_cur = int(rc.sum()), int(cc.sum())
     else:

@@ -3668,19 +3668,50 @@ def read_side(uri: str, columns: Sequence[str] | None = None, *, side: str | Non
     # CSV cells and dates as pandas.read_csv (a single file) and the streamed engine read them
     src = _every_column(csv_as_pandas_reads(csv_timestamps_as_text(opened or open_source(uri))), side or uri)
     keep = [c for c in src.columns if c not in src.partition_keys or c in (columns or ())]
+    from ctloop.storage import TABLE_FILES
+
+    files: dict[str, int] = {}  # each file's rows, in the frame's order: a refusal names a value's file and row
+
+    def counted(read: Iterator[tuple[pa.RecordBatch, str, int]]) -> list[pa.RecordBatch]:
+        out = []
+        for batch, file, _ in read:
+            files[file] = files.get(file, 0) + batch.num_rows
+            out.append(batch)
+        return out
+
+    def named(frame: pd.DataFrame) -> pd.DataFrame:
+        # several files: their names under the side and rows; rows not counted (Parquet read whole): none, and a
+        # refusal leaves the row out rather than name a position in the joined frame (review 61 L4)
+        if len(src.files) > 1:
+            frame.attrs[TABLE_FILES] = tuple((_under(uri, src.own_name(f)), n) for f, n in files.items()) or (("", -1),)
+        return frame
+
     try:
         if src.former:  # an inference log spanning a column's upgrade: its older files read renamed
-            batches = [batch for batch, _, _ in src.batches(keep)]
-            return as_pandas(_gathered(batches) if batches else src.schema.empty_table().select(keep)), src
+            batches = counted(src.batches(keep))
+            return named(as_pandas(_gathered(batches) if batches else src.schema.empty_table().select(keep))), src
         if src.format != "csv":
-            return as_pandas(src.dataset.to_table(columns=keep)), src
+            return named(as_pandas(src.dataset.to_table(columns=keep))), src
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
         raise DataSourceError(f"{uri}: cannot read the data: {src.own_words(exc)}") from exc
     # CSV: file by file (Source._file_batches), as the streamed engine reads it: a column whose type changes
     # past a file's first block widened or refused, a cell pandas reads as text refused, a file ending inside
     # a quoted value refused (the dataset's to_table read it as one row short of its lines, unsaid)
-    batches = [batch for batch, _, _ in src.batches(keep)]
-    return as_pandas(_csv_empty_as_float(src, _gathered(batches) if batches else src.schema.empty_table().select(keep))), src
+    batches = counted(src.batches(keep))
+    return named(as_pandas(_csv_empty_as_float(src, _gathered(batches) if batches
+                                               else src.schema.empty_table().select(keep)))), src
+
+
+def _under(uri: str, path: str) -> str:
+    """``path``, a file of the side ``uri`` (a directory, prefix or glob), named under the directory it lies in
+    (``part-1.csv`` of ``parts`` or ``parts/*.csv``), as ``read_table`` names a directory's files; as it is when
+    it lies elsewhere."""
+    cut = min((i for i in (uri.find(c) for c in "*?[") if i >= 0), default=-1)
+    top = uri if cut < 0 else uri[:cut].rpartition("/")[0]
+    if "://" not in top:
+        top = os.path.abspath(top or ".")
+    top = top.rstrip("/") + "/"
+    return path[len(top):] if path.startswith(top) else path
 
 
 def _former_features(frame: pd.DataFrame, uri: str) -> pd.DataFrame:

@@ -82,7 +82,7 @@ import orjson
 from ctloop.columns import PARSED_TIME
 from ctloop.errors import InferenceLogError
 from ctloop.inference_log import binary_tensors
-from ctloop.inference_log.defaults import MAX_BODY_BYTES, ROW_VALUES, VALUES_DIVISOR
+from ctloop.inference_log.defaults import MAX_BODY_BYTES, MAX_HEAD_BYTES, ROW_VALUES, VALUES_DIVISOR
 from ctloop.inference_log.layout import PARTITION_KEYS
 from ctloop.inference_log.schema import ERROR, IDENTITY, WHOLE, json_text
 
@@ -1070,6 +1070,79 @@ class TooManyValues(RejectedEvent):
         self.model, self.count, self.cap = model, count, cap
 
 
+# ------------------------------------------------------------------ keys
+# The one rule of a key the log keeps as a header would carry it (review 61 M4): the event's id (``request_id``) and
+# each metadata header's value (``meta_*``). KServe's agent sends them as HTTP headers, which hold no control
+# character but tab and take at most the sink's head limit (Go's ``httpguts.ValidHeaderFieldValue``, RFC 9110
+# section 5.5; llhttp); a structured-mode event's ``id``, a percent-encoded ``ce-id`` or a JSON escape in
+# ``ce-metadata`` may hold anything. The sink refuses an event breaking it (:func:`parse_event`, a 400 before the
+# event is acknowledged) and the label store refuses label keys breaking it on those columns
+# (``ctloop.labels.store``: :func:`unloggable_keys`), so no key acknowledged on one side is refused on the other.
+# Body columns (``loan_id``, a v2 body's ``id`` as ``meta_inference_id``) are JSON values: never checked.
+KEY_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+KEY_CONTROLS = tuple(map(chr, (*range(0x09), *range(0x0a, 0x20), 0x7f)))  # the same, one by one
+KEY_MAX_BYTES = MAX_HEAD_BYTES
+"""The longest key in UTF-8 bytes: the sink's limit of a whole request head (``defaults.MAX_HEAD_BYTES``)."""
+
+
+def header_key_column(column: str) -> bool:
+    """Whether the log's ``column`` holds a key :data:`KEY_CONTROL` and :data:`KEY_MAX_BYTES` rule: ``request_id``
+    and the metadata headers' ``meta_*`` columns, not ``meta_inference_id`` (a v2 body's ``id``) nor a body column."""
+    from ctloop.columns import REQUEST_ID
+
+    return column == REQUEST_ID or (column.startswith("meta_") and column != INFERENCE_ID)
+
+
+def key_fault(value: str) -> str | None:
+    """Why ``value`` cannot be a logged header key (the rule above), None when it can."""
+    if KEY_CONTROL.search(value):
+        return "holds a control character such as a NUL or a newline"
+    if len(value) > KEY_MAX_BYTES // 4 and len(value.encode("utf-8", "surrogatepass")) > KEY_MAX_BYTES:
+        return f"is longer than {KEY_MAX_BYTES} bytes (UTF-8)"
+    return None
+
+
+def unloggable_keys(keys: Any) -> tuple[int, int, str] | None:
+    """``(count, first row position, why)`` of the text keys of the pandas Series ``keys`` that :func:`key_fault`
+    refuses, None for none: the same rule, value by value only where a C search finds a control character and
+    where a key may pass the byte limit (1e6 UUIDs: a few tenths of a second)."""
+    import numpy as np
+    import pandas as pd
+
+    if not len(keys) or not (keys.dtype == object or isinstance(keys.dtype, pd.StringDtype)):
+        return None  # numbers and booleans hold no control character and are short
+    text = keys.astype("string")  # normalise_keys' text as it is (no copy); an object column's keys as text
+    control = np.zeros(len(keys), dtype=bool)
+    joined = text.str.cat()  # missing keys left out
+    if any(c in joined for c in KEY_CONTROLS):  # 32 searches in C
+        control = text.map(lambda v: isinstance(v, str) and bool(KEY_CONTROL.search(v))).to_numpy(dtype=bool)
+    long = text.str.len().gt(KEY_MAX_BYTES // 4).to_numpy(dtype=bool, na_value=False)  # at most 4 bytes a character
+    if long.any():
+        long[long] = [len(v.encode("utf-8", "surrogatepass")) > KEY_MAX_BYTES for v in text[long]]
+    wrong = control | long
+    if not wrong.any():
+        return None
+    why = []
+    if control.any():
+        why.append(f"{int(control.sum())} holding a control character such as a NUL or a newline")
+    if long.any():
+        why.append(f"{int(long.sum())} longer than {KEY_MAX_BYTES} bytes (UTF-8)")
+    return int(wrong.sum()), int(wrong.argmax()), ", ".join(why)
+
+
+def _refuse_unloggable_keys(event_id: str, metadata: dict[str, str | None] | None) -> None:
+    """Refuse (400 ``bad_header``) an event whose id or a metadata header's value breaks :func:`key_fault`."""
+    named = [("id", event_id), *((f"metadata {column}", v) for column, v in (metadata or {}).items() if v)]
+    for name, value in named:
+        why = key_fault(value)
+        if why:
+            shown = repr(value[:32]) + ("…" if len(value) > 32 else "")
+            raise RejectedEvent(400, f"the event's {name} {shown} {why}: no HTTP header can carry it, and a label "
+                                     f"store refuses such a key: send keys without control characters (tab aside), "
+                                     f"of at most {KEY_MAX_BYTES} bytes", "bad_header",
+                                event_id=event_id if key_fault(event_id) is None else "(unloggable id)")
+
+
 def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False,
                 max_values: int | None = None) -> Event:
     """Validate one CloudEvent, binary or structured mode (chosen by ``Content-Type``, HTTP
@@ -1181,13 +1254,14 @@ def parse_event(headers: dict[str, str], body: bytes, *, lowercase: bool = False
     source = h["ce-source"]
     stamped = bool(h.get("ce-time")) and not structured and from_kserve_agent(h)
     recorded = h.get("ce-recordedtime", "") if stamped else ""
+    _refuse_unloggable_keys(h["ce-id"], metadata := metadata_columns(h.get("ce-metadata")))
     event = Event(
         id=h["ce-id"], kind=kind, model=model, namespace=h.get("ce-namespace", ""),
         component=h.get("ce-component") or "predictor", revision=revision_from_source(source), source=source,
         time=_utc_time(h.get("ce-time")), body=payload,
         stamped=stamped, recorded=recorded if len(recorded) <= 64 else "",
         raw=_one_line(body) if utf8 else None,
-        metadata=metadata_columns(h.get("ce-metadata")), model_version=model_version,
+        metadata=metadata, model_version=model_version,
     )
     if structured or "\\u" in h.get("ce-metadata", "") or "\\u" in h.get("ce-annotations", ""):
         _check_unicode(event)  # binary-mode header values are bytes: only their JSON escapes make surrogates
@@ -1780,4 +1854,4 @@ __all__ = ["error_text", "clock_offset", "EMPTY_BODY", "kserve_get_answer", "NO_
            "from_kserve_agent", "agent_value", "KSERVE_AGENT_ATTRIBUTES",
            "join", "request_rows", "MAX_DEPTH", "MAX_BODY_BYTES", "STRUCTURED",
            "response_rows", "revision_from_source", "row_revision", "path_safe", "metadata_columns",
-           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "v1_inputs", "inference_body", "whole_inputs"]
+           "annotated_model_version", "MODEL_VERSION_ANNOTATION", "INFERENCE_ID", "inference_id", "KEY_CONTROL", "KEY_CONTROLS", "KEY_MAX_BYTES", "header_key_column", "key_fault", "unloggable_keys", "v1_inputs", "inference_body", "whole_inputs"]

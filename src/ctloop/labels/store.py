@@ -23,9 +23,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ctloop.columns import INSTANCE, LABEL, LABEL_TIME
-from ctloop.contract import blank_labels, shown_value
+from ctloop.contract import blank_labels, row_said, shown_value
 from ctloop.errors import ConfigError, DataSourceError, DataValidationError
-from ctloop.inference_log.defaults import MAX_HEAD_BYTES
 from ctloop.metrics import LARGEST_VALUE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -297,10 +296,10 @@ def _exact_limit(kind: np.dtype) -> float:
     return 2.0 ** (np.finfo(kind).nmant + 1)
 
 
-def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
+def label_times(values: pd.Series, *, first: int = 0) -> pd.Series:
     """``label_time`` as UTC timestamps: ISO 8601 text only (no offset means UTC) or a timestamp
     column (Parquet). Anything else is refused naming its first row (1 = the first data row) and
-    value (``first``: the row of the first value), never guessed (a Parquet ``date`` is its ISO text, that day's midnight UTC): epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
+    value (``first``: the 0-based row of the first value, said by ``contract.row_said``), never guessed (a Parquet ``date`` is its ISO text, that day's midnight UTC): epoch numbers (pandas reads ``1700000000`` as nanoseconds, 1970) and
     ``04/12/2026`` (month or day first, decided value by value) would decide which label wins."""
     import pandas as pd
 
@@ -318,7 +317,7 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
         if beyond.any():
             row = int(beyond.argmax())
             raise DataValidationError([(LABEL_TIME, "time_range", int(beyond.sum()), (
-                f"label_time {out_of_range(times.iloc[row].isoformat())}; row {row + first}: "
+                f"label_time {out_of_range(times.iloc[row].isoformat())}; {row_said(row + first)}: "
                 f"{shown_value(str(values.iloc[row]))}"))])
     else:
         text = values.map(lambda v: v.strip() if isinstance(v, str) else v.isoformat()
@@ -334,9 +333,9 @@ def label_times(values: pd.Series, *, first: int = 1) -> pd.Series:
         beyond = out_of_range(text.iloc[row])
         if beyond:  # ISO 8601, but past 2262-04-11 (9999-12-31: "never"), or before 1677
             raise DataValidationError([(LABEL_TIME, "time_range", int(bad.sum()), (
-                f"label_time {beyond}; row {row + first}: {shown}"))])
+                f"label_time {beyond}; {row_said(row + first)}: {shown}"))])
         raise DataValidationError([(LABEL_TIME, "iso_8601", int(bad.sum()), (
-            f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z; row {row + first}: {shown}"))])
+            f"label_time must be an ISO 8601 time, e.g. 2026-01-06T10:00:00Z; {row_said(row + first)}: {shown}"))])
     return times
 
 
@@ -596,7 +595,7 @@ class _Tally:
             return
         if into[1] is None:
             row = int(where.argmax())
-            into[1:] = [first + row + 1, values.iloc[row]]
+            into[1:] = [first + row, values.iloc[row]]  # 0-based, said by row_said
         into[0] += int(where.sum())
 
     def _texts(self) -> list:
@@ -637,7 +636,7 @@ class _Tally:
                                  "give every label as the model's class, all numbers or all names"]
         elif self.huge[0] and not self.text[0]:
             found["finite"] = [col, "finite", self.huge[0], f"labels must be finite numbers within ±{LARGEST_VALUE:g} "
-                               f"(a class or a regressor's target: metrics square them); row {self.huge[1]}: "
+                               f"(a class or a regressor's target: metrics square them); {row_said(self.huge[1])}: "
                                f"{shown_value(_plain(self.huge[2]))}"]
         if found:
             return [tuple(found[n]) for n in _RULE_ORDER if n in found]
@@ -661,7 +660,7 @@ class _Tally:
             self._add(self.times, "not_future", (LABEL_TIME, "not_future", int(late.sum()), (
                 f"label_time is later than now ({self.now[:19]}Z) by more than {FUTURE_SKEW}: a label's time is when "
                 "its outcome was known, and a later one would win over every correction ingested before it (a "
-                f"local time without its offset? write it in UTC or with one); row {first + row + 1}: "
+                f"local time without its offset? write it in UTC or with one); {row_said(first + row)}: "
                 f"{shown_value(str(written.iloc[row]))}")))
 
     def check(self, frame: pd.DataFrame) -> pd.DataFrame | None:
@@ -711,14 +710,19 @@ class _Tally:
         if int(keys.isna().sum()):
             self._add(self.rules, "non_null key", (key, "non_null", int(keys.isna().sum()),
                                                    "labels without a key value"))
-        from ctloop.inference_log.events import INFERENCE_ID
+        from ctloop.inference_log.events import KEY_MAX_BYTES, header_key_column, unloggable_keys
 
-        if key != INFERENCE_ID and (unlogged := _unlogged_keys(keys)) is not None:
+        # the sink's rule of a header key (events.key_fault), on the log's header columns only: a body column
+        # (loan_id) is JSON and may hold anything; a column read as numbers holds no such key (review 61 M4, L2)
+        read = frame[key].dtype
+        if (header_key_column(key) and not (pd.api.types.is_numeric_dtype(read) or pd.api.types.is_bool_dtype(read))
+                and (unlogged := unloggable_keys(keys)) is not None):
             count, row, why = unlogged
             self._add(self.rules, "logged_key", (key, "logged_key", count, (
-                f"keys no logged {key} can be ({why}): the log's keys are HTTP header values (the request's ce-id or "
-                f"a metadata header), which hold no control character but tab and take at most {MAX_HEAD_BYTES} "
-                f"bytes; row {first + row + 1}: {shown_value(keys.iloc[row], ends=True)}")))
+                f"keys no logged {key} can be ({why}): the log's {key} is an HTTP header's value (the request's "
+                "ce-id or a metadata header; the sink refuses a structured event's id or metadata breaking this), "
+                f"which holds no control character but tab and takes at most {KEY_MAX_BYTES} bytes; "
+                f"{row_said(first + row)}: {shown_value(keys.iloc[row], ends=True)}")))
         blank = blank_labels(frame[label])  # '' or spaces: no label yet, as prepare_data and the fit read it
         missing = frame[label].isna() | blank
         if int(missing.sum()):
@@ -760,7 +764,7 @@ class _Tally:
                 out[INSTANCE] = inst.astype("Int64")
         if LABEL_TIME in frame.columns:
             try:
-                times = label_times(frame[LABEL_TIME], first=first + 1)
+                times = label_times(frame[LABEL_TIME], first=first)
             except DataValidationError as exc:
                 self._add(self.times, exc.violations[0][1], exc.violations[0])
             else:
@@ -779,39 +783,6 @@ class _Tally:
         else:
             out.insert(len(out.columns) - 1, LABEL, values.astype(float))
         return out
-
-
-def _unlogged_keys(keys: pd.Series) -> tuple[int, int, str] | None:
-    """``(count, first row position, why)`` of the keys (:func:`normalise_keys`' text) that no key of the
-    inference log can be, None for none: keys holding a control character but tab (:data:`_CONTROL`: a NUL, a
-    newline) or longer than :data:`~ctloop.inference_log.defaults.MAX_HEAD_BYTES`. The log's ``request_id`` is the
-    request's ``Ce-Id`` header (KServe's agent, ``pkg/logger/handler.go`` ``getOrCreateID`` at v0.20.0: the header,
-    else a new UUID), a business key one of its metadata headers; the agent is a Go ``http.Server`` without
-    ``MaxHeaderBytes`` (``cmd/agent/main.go``, v0.20.0): Go's ``http.DefaultMaxHeaderBytes`` (1 MiB) for the whole
-    head, and Go refuses a header value holding a control character but tab (``httpguts.ValidHeaderFieldValue``,
-    RFC 9110 section 5.5), as the sink's parser (llhttp) does. Such a key was stored and joined nothing, without a
-    word. ``meta_inference_id`` (a v2 body's ``id``: a JSON string may hold anything) is not checked."""
-    import numpy as np
-    import pandas as pd
-
-    if not len(keys) or not (keys.dtype == object or isinstance(keys.dtype, pd.StringDtype)):
-        return None
-    # characters, at most its UTF-8 bytes: more characters than the head has bytes is past it whatever they are
-    long = keys.str.len().gt(MAX_HEAD_BYTES).to_numpy(dtype=bool, na_value=False)
-    control = np.zeros(len(keys), dtype=bool)
-    joined = keys.str.cat()  # missing keys left out
-    if any(c in joined for c in _CONTROLS):  # 32 searches in C (1e6 UUIDs: 0.9 s with a regex value by value)
-        control = keys.map(lambda v: isinstance(v, str) and bool(_CONTROL.search(v))).to_numpy(dtype=bool)
-    wrong = control | long
-    if not wrong.any():
-        return None
-    at = int(wrong.argmax())
-    why = []
-    if control.any():
-        why.append(f"{int(control.sum())} holding a control character such as a NUL or a newline")
-    if long.any():
-        why.append(f"{int(long.sum())} longer than {MAX_HEAD_BYTES} characters")
-    return int(wrong.sum()), at, ", ".join(why)
 
 
 _TIME_LABEL_HINT = "is --label-column the column of the outcome? (a time of the outcome is label_time)"
@@ -1112,9 +1083,9 @@ def _json_lines_batches(source_uri: str, key: str, label: str, batch_rows: int):
         present = {c for c in wanted if any(v is not _ABSENT for v in columns[c])}
         late = sorted(present - seen, key=wanted.index) if rows else []
         if late:
-            at = rows + 1 + next(i for i, v in enumerate(columns[late[0]]) if v is not _ABSENT)
+            at = rows + next(i for i, v in enumerate(columns[late[0]]) if v is not _ABSENT)
             raise DataValidationError([(late[0], "every_row", rows, (
-                f"field {late[0]!r} first appears on row {at} of {source_uri}, after {rows} row(s) without it: "
+                f"field {late[0]!r} first appears on {row_said(at)} of {source_uri}, after {rows} row(s) without it: "
                 "give it on every row or on none"))])
         seen.update(present)
         out = {}
@@ -1628,7 +1599,7 @@ def _refuse_nested(frame: pd.DataFrame, columns: list[str]) -> None:
             first = frame[col].iloc[row]
             shown = first.tolist() if isinstance(first, np.ndarray) else first
             raise DataValidationError([(col, "scalar", int(nested.sum()), (
-                f"values must be single values, not lists or maps; row {frame.index[row] + 1}: {shown_value(shown)}"))])
+                f"values must be single values, not lists or maps; {row_said(frame.index[row])}: {shown_value(shown)}"))])
 
 
 # what makes valid UTF-8 bytes no text: C0 controls but tab, and DEL
@@ -1674,7 +1645,7 @@ def _bytes_as_text(frame: pd.DataFrame, key: str, columns: list[str]) -> pd.Data
         if wrong.any():
             row = int(wrong.argmax())
             raise DataValidationError([(col, "text", int(wrong.sum()), (
-                f"values are bytes that are not UTF-8 text (or hold control characters); row {frame.index[row] + 1}: "
+                f"values are bytes that are not UTF-8 text (or hold control characters); {row_said(frame.index[row])}: "
                 f"{shown_value(bytes(frame[col].iloc[row]))}"))])
         frame = frame.assign(**{col: values})
     return frame
