@@ -1228,7 +1228,7 @@ class MonitoringRules(Section):
                          "at once when the loss's own retrain was not confidently better, the loss was not strong "
                          "(loss_z under a tenth of realized_z's one-sided tail: 3.09 standard errors at 2.326; "
                          "realized_drop and realized_floor record none) and the champion is not confidently behind "
-                         "the level before it: a false alarm costs one retrain (ctloop.monitoring.policy).")
+                         "the level before it (by realized_min_effect at least): a false alarm costs one retrain (ctloop.monitoring.policy).")
     prediction_psi: float | None = opt(0.2, "Prediction drift: PSI of the champion's scores against its gate "
                                        "holdout's score deciles above this and above sampling noise, for "
                                        "drift_windows windows. Neither feature nor prediction drift fires on "
