@@ -1211,14 +1211,14 @@ class MonitoringRules(Section):
                                    "99 %. Needs the gate statistics registered with the champion.",
                                    check=positive)
     realized_min_effect: float | None = opt(0.01, "The smallest loss realized_z and cusum_h count, as a share of "
-                                            "the distance between chance and perfect: 0.01 = 0.005 of ROC AUC "
-                                            "(issue 14's tolerance of 0.5 points, of the 0.5 between chance and "
-                                            "1), 1 % of the Brier score of predicting the gate holdout's class "
-                                            "shares, 1 % of its labels' variance (squared error) and mean "
-                                            "absolute deviation from their median (absolute error). A loss "
+                                            "issue 14's scale (0.01 = its tolerance of 0.5 points): 0.005 of ROC "
+                                            "AUC (1 % of the 0.5 between chance and 1), 1 % of the Brier score "
+                                            "of predicting the gate holdout's class shares (a point of Brier "
+                                            "skill), a regressor's squared error 1 % and absolute error 0.5 % "
+                                            "above the champion's at its gate (0.5 % of the RMSE or MAE). A loss "
                                             "confident but smaller does not fire (a near-perfect champion's "
-                                            "standard error collapses). Null: any confident loss.",
-                                            check=between(0, 1))
+                                            "standard error collapses). Null: any confident loss; 0 is refused.",
+                                            check=between(0, 0.5, low_open=True, high_open=True))
     cusum_h: float | None = opt(5.0, "Slow loss: a one-sided CUSUM of the standardised realized losses "
                                 "(slack 0.5 standard errors) at or above this fires, when the mean loss of its "
                                 "run is also realized_z standard errors above 0 (the reference's own error and "
@@ -1230,7 +1230,7 @@ class MonitoringRules(Section):
                          "at once when the loss's own retrain was not confidently better, the loss was not strong "
                          "(loss_z under a tenth of realized_z's one-sided tail: 3.09 standard errors at 2.326; "
                          "realized_drop and realized_floor record none) and the champion is not confidently behind "
-                         "the level before it: a false alarm costs one retrain (ctloop.monitoring.policy).")
+                         "the level before it (by realized_min_effect at least): a false alarm costs one retrain (ctloop.monitoring.policy).")
     prediction_psi: float | None = opt(0.2, "Prediction drift: PSI of the champion's scores against its gate "
                                        "holdout's score deciles above this and above sampling noise, for "
                                        "drift_windows windows. Neither feature nor prediction drift fires on "

@@ -12,7 +12,8 @@ default estimator.
    noisy served labels) the served loss is higher by a constant, material (a flipped label costs a confident
    model about 2 of Brier score: 0.02 a window against a minimum of 0.005) and, from the labels alone, no
    different from a model 1 % worse: one retrain re-measures the reference on labels with the junk in them, and
-   the rules are quiet after it. That is what the rule should do, and it does (unchanged by stop 61; a guard).
+   the rules are quiet after it. That is what the rule should do, and it does (unchanged by stop 61; a guard:
+   these pass on main too, two seeds each).
 """
 
 from __future__ import annotations
@@ -78,4 +79,6 @@ def test_junk_labels_at_a_constant_rate_fire_nothing(seed):
 def test_junk_labels_that_start_after_the_gate_cost_one_retrain(seed):
     report = run_backtest(junk_labels(seed, clean_days=10), config())
     fired = [(w.index, w.rule) for w in report.windows if w.retrained and w.rule != "initial"]
-    assert len(fired) == 1 and fired[0][1] == "realized_z", fired
+    # one retrain on the loss, by either realized rule: which one a seed's junk fires first is chance (the
+    # docs' table: realized_z or cusum, windows 10-13); the guard is that it is one (review of r61-policy, L4)
+    assert len(fired) == 1 and fired[0][1] in ("realized_z", "cusum"), fired

@@ -33,11 +33,15 @@ def window(**fields) -> dict:
 
 
 def krkp_window_12() -> tuple[dict, dict]:
-    """The record and gate of krkp_one_class_days' window 12 (main b7c7e390's replay): 200 labels of one class
-    (no ROC AUC), the Brier score of a near-perfect champion. The gate held both classes, 52 % ``won``: the Brier
-    score of predicting those shares is 1 - 0.52² - 0.48² = 0.4992."""
+    """The record and gate of krkp_one_class_days' window 12: 200 labels of one class (no ROC AUC), the Brier
+    score of a near-perfect champion. From the real replays: the Brier scores 1.247e-06 served and 3.478e-07 at
+    the gate, the standard error of the difference 2.464e-08 (main b7c7e390), and the gate's ``brier_chance``
+    0.2888 (a class share of 17.5 %: 1 - 0.175² - 0.825²), which r61-policy's replay reported
+    (docs/backtest-quality.md, "Stop 61": ``Brier score 8.988e-07 < the minimum effect 0.002888 (0.01 of 0.2888,
+    the Brier score of predicting the gate holdout's class shares)``). Synthetic: the gate's ``brier_se``, ROC
+    AUC and ``rows`` (so the loss here is 8.992e-07, from the rounded Brier scores)."""
     gate = {"roc_auc": 0.9999, "roc_auc_se": 0.0002, "brier": 3.478e-07, "brier_se": 4.0e-09,
-            "brier_chance": 0.4992, "rows": 240}
+            "brier_chance": 0.2888, "rows": 240}
     record = window(realized=None, realized_se=None, brier=1.247e-06, brier_se=math.sqrt(2.464e-08 ** 2 - 4.0e-09 ** 2))
     return record, gate
 
@@ -47,8 +51,8 @@ def test_a_near_perfect_champions_confident_but_tiny_brier_loss_does_not_fire():
     verdict = decide([], record, DEFAULT, metric="roc_auc", champion_gate=gate)
     assert not verdict.fire, verdict.reason
     assert verdict.rule == "none"
-    assert "Brier score worse by 8.992e-07, confident but less than the minimum effect 0.004992" in verdict.reason
-    assert "0.01 of 0.4992, the Brier score of predicting the gate holdout's class shares): not material" \
+    assert "Brier score worse by 8.992e-07, confident but less than the minimum effect 0.002888" in verdict.reason
+    assert "0.01 of 0.2888, the Brier score of predicting the gate holdout's class shares): not material" \
         in verdict.reason
 
 
@@ -88,26 +92,32 @@ def test_roc_auc_loss_below_half_a_point_does_not_fire(realized, fires):
                "between a chance and a perfect ROC AUC): not material" in verdict.reason
 
 
-@pytest.mark.parametrize(("mse", "mae", "fires"), [(1.8, 0.85, False), (4.0, 0.85, True), (1.8, 0.93, True)])
-def test_regressor_losses_are_judged_against_the_holdouts_label_spread(mse, mae, fires):
+@pytest.mark.parametrize(("mse", "mae", "fires"), [(1.008, 0.803, False), (1.3, 0.803, True), (1.008, 0.83, True)])
+def test_regressor_losses_are_judged_in_the_goals_units_of_its_own_error(mse, mae, fires):
     """A regressor with a squared error of 1.0 (absolute 0.8) at its gate, labels of variance 100 (mean absolute
-    deviation 8: minimums 1.0 and 0.08). A squared error 0.8 worse and an absolute error 0.05 worse, each
-    confident, are no material loss; 3.0 worse, or an absolute error 0.13 worse, is."""
-    gate = {"mse": 1.0, "mse_se": 0.02, "mae": 0.8, "mae_se": 0.01, "mse_chance": 100.0, "mae_chance": 8.0}
-    record = window(realized=math.sqrt(mse), mse=mse, mse_se=0.05, mae=mae, mae_se=0.01)
+    deviation 8). The goal counts a point as 1 % of the error (0.5 points = 0.5 % of the RMSE): the minimums are
+    1 % of the gate's squared error (0.01; an RMSE 0.5 % higher) and 0.5 % of its absolute error (0.004). A
+    squared error 0.008 worse and an absolute error 0.003 worse, each confident, are no material loss; an RMSE
+    14 % higher, or an MAE 3.75 % higher, is. Until the review of r61-policy (H1) the scale was the labels'
+    spread (minimums 1.0 and 0.08): a 14 % higher RMSE did not fire."""
+    gate = {"mse": 1.0, "mse_se": 0.0005, "mae": 0.8, "mae_se": 0.0005, "mse_chance": 100.0, "mae_chance": 8.0}
+    record = window(realized=math.sqrt(mse), mse=mse, mse_se=0.001, mae=mae, mae_se=0.0005)
     verdict = decide([], record, DEFAULT, metric="rmse", champion_gate=gate)
     assert verdict.fire is fires, verdict.reason
     if not fires:
-        assert "squared error worse by 0.8000, confident but less than the minimum effect 1.0000" in verdict.reason
-        assert "absolute error worse by 0.0500, confident but less than the minimum effect 0.0800" in verdict.reason
+        assert ("squared error worse by 0.008, confident but less than the minimum effect 0.0100 (0.01 of "
+                "1.0000, the champion's squared error at its gate): not material") in verdict.reason
+        assert ("absolute error worse by 0.003, confident but less than the minimum effect 0.004 (0.005 of "
+                "0.8000, the champion's absolute error at its gate): not material") in verdict.reason
 
 
 def test_the_minimum_effect_of_each_statistic():
     gate = {"brier_chance": 0.5, "mse_chance": 100.0, "mae_chance": 8.0}
     assert min_effect("roc_auc", gate, 0.01)[0] == pytest.approx(0.005)
     assert min_effect("Brier score", gate, 0.01)[0] == pytest.approx(0.005)
-    assert min_effect("squared error", gate, 0.01)[0] == pytest.approx(1.0)
-    assert min_effect("absolute error", gate, 0.01)[0] == pytest.approx(0.08)
+    assert min_effect("squared error", {}, 0.01) == (0.0, "")  # a gate that recorded neither
+    assert min_effect("squared error", {**gate, "mse": 4.0}, 0.01)[0] == pytest.approx(0.04)
+    assert min_effect("absolute error", {**gate, "mae": 1.6}, 0.01)[0] == pytest.approx(0.008)
     assert min_effect("Brier score", {}, 0.01) == (0.0, "")
     assert min_effect("roc_auc", gate, None) == (0.0, "")
 
@@ -148,7 +158,7 @@ def test_a_cusum_run_of_immaterial_losses_is_not_confirmed():
     assert any(v.fire and v.rule == "cusum" for v in off), [v.reason for v in off]
 
 
-@pytest.mark.parametrize("value", [-0.1, 1.5, "lots"])
+@pytest.mark.parametrize("value", [-0.1, 0, 0.5, 1, 1.5, "lots"])
 def test_a_bad_minimum_effect_is_refused_naming_the_key(value):
     with pytest.raises(ConfigError, match="realized_min_effect"):
         MonitoringConfig.from_dict({"log_root": "/tmp/log", "rules": {"realized_min_effect": value}})

@@ -238,13 +238,21 @@ def _levels_at(record: dict[str, Any], metric: str) -> dict[str, tuple[Any, Any]
     return {field: (record.get(field), record.get(f"{field}_se")) for *_, field in _level_keys(metric)}
 
 
+_LOSS_NAMES = {"realized": "roc_auc", "brier": "Brier score", "mse": "squared error",  # record key -> rules' name
+               "mae": "absolute error"}
+
+
 def _behind(current: dict[str, Any], levels: dict[str, tuple[Any, Any]], z: Any, min_labels: int,
-            metric: str) -> str | None:
+            metric: str, share: Any = None, gate: dict[str, float] | None = None) -> str | None:
     """The first statistic of ``current`` worse than its level before the change (``levels``: value
     and standard error per :func:`_level_keys` field) by more than ``z`` standard errors of the
-    difference — the recovery is not done yet — as its record key (``mse``, ``mae``, ``brier``,
-    ``realized``); None when none is (a statistic without a level, e.g. a record from before the
-    level was carried, is skipped)."""
+    difference and by at least its minimum effect (``realized_min_effect`` ``share`` on the scale of the
+    champion's ``gate``, :func:`ctloop.monitoring.rules.min_effect`: a near-perfect champion 0.0015 of
+    ROC AUC behind its level with a standard error of 0.0004 is not behind, review M1) — the recovery
+    is not done yet — as its record key (``mse``, ``mae``, ``brier``, ``realized``); None when none is
+    (a statistic without a level, e.g. a record from before the level was carried, is skipped)."""
+    from ctloop.monitoring.rules import min_effect
+
     if z is None or int(current.get("realized_rows") or 0) < max(min_labels, 1):
         return None
     for value_key, se_key, _, _, field in _level_keys(metric):
@@ -252,7 +260,9 @@ def _behind(current: dict[str, Any], levels: dict[str, tuple[Any, Any]], z: Any,
         if None in (value, se, ref, ref_se) or value != value or se != se or ref != ref or ref_se != ref_se:
             continue
         worse = float(value) - float(ref) if value_key != "realized" else worse_by(metric, float(value), float(ref))
-        if worse > float(z) * math.hypot(float(se), float(ref_se)):
+        name = _LOSS_NAMES[value_key] if value_key != "realized" or metric == "roc_auc" else ""
+        if worse > float(z) * math.hypot(float(se), float(ref_se)) and worse >= min_effect(name, gate or {},
+                                                                                            share)[0]:
             return value_key
     return None
 
@@ -306,7 +316,8 @@ def _unconfirmed(loss: dict[str, Any], current: dict[str, Any], rules: dict[str,
         return False
     if float(loss.get("loss_z") or 0.0) >= _strong_z(rules.get("realized_z")):
         return False
-    return _behind(current, _levels_at(loss, metric), rules.get("realized_z"), min_labels, metric) is None
+    return _behind(current, _levels_at(loss, metric), rules.get("realized_z"), min_labels, metric,
+                   rules.get("realized_min_effect"), champion_gate) is None
 
 
 def _nothing_new(earlier: list[dict[str, Any]], current: dict[str, Any], last: dict[str, Any]) -> str:
@@ -411,7 +422,8 @@ def judge(history: list[dict[str, Any]], current: dict[str, Any], rules: dict[st
     elif change and not verdict.fire and verdict.rule != "cooldown":
         last = next((h for h in reversed(_earlier(history, current)) if h.get("triggered")), None)
         # still confidently below the level before the change, and no retrain rejected for this champion
-        behind = (_behind(current, levels, rules.get("realized_z"), min_labels, metric)
+        behind = (_behind(current, levels, rules.get("realized_z"), min_labels, metric,
+                          rules.get("realized_min_effect"), champion_gate)
                   if rejected(history, current) is None else None)
         if last is None or _windows_since(earlier, last["window_end"]) >= (1 if behind else gap):
             if behind:

@@ -21,8 +21,9 @@ optional; :class:`ctloop.config.MonitoringRules` holds their defaults):
   ``mae``/``mae_se``; the champion's gate
   statistics, :mod:`ctloop.monitoring.triggers`) — and, when the champion has served below its
   gate, than that level too (the gate pooled with its windows, :func:`_level_z`) — and by at least
-  ``realized_min_effect`` (:func:`min_effect`: a share of the distance between chance and perfect,
-  0.005 of ROC AUC by default; a confident loss must also be a material one);
+  ``realized_min_effect`` against both (:func:`min_effect`: issue 14's 0.5 points on each scale by
+  default, 0.005 of ROC AUC, a regressor's RMSE or MAE 0.5 % above its gate's; a confident loss must
+  also be a material one);
 * ``cusum_h``: the CUSUM of those standardised losses (carried in the record ``cusum`` from the
   previous window of the same ``champion_version``) reaches ``h`` — and the mean loss of its run
   (its newest windows; older ones fade) is confidently above 0 against the champion's level and
@@ -326,14 +327,19 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
         return chance
     z = rules.get("realized_z")
     share = rules.get("realized_min_effect")
-    confident = [(name, loss, s, value, reference, min(loss / s, level_z))
-                 for name, loss, s, value, reference in losses
-                 if z is not None and loss - float(z) * s > 0
-                 and (level_z := _level_z(previous, current, name, value, reference, _gate_se(gate, metric, name),
-                                          own_se if name == "roc_auc" else None))
-                 > float(z)]
-    small = [x for x in confident if x[1] < min_effect(x[0], gate, share)[0]]  # confident, but no material loss
-    confident = [x for x in confident if x not in small]
+    confident, small = [], []  # small: confident, but no material loss (name, loss, minimum, what)
+    for name, loss, s, value, reference in losses:
+        if z is None or loss - float(z) * s <= 0:
+            continue
+        level_z, level_loss = _level_z(previous, current, name, value, reference, _gate_se(gate, metric, name),
+                                       own_se if name == "roc_auc" else None)
+        if level_z <= float(z):
+            continue
+        least, what = min_effect(name, gate, share)
+        if min(loss, level_loss) < least:  # against the gate and against the level that confirmed it (review M2)
+            small.append((name, min(loss, level_loss), least, what))
+        else:
+            confident.append((name, loss, s, value, reference, min(loss / s, level_z)))
     if confident:
         name, loss, s, value, reference, _ = confident[0]
         where = (f", the champion's own level in the window ending {rebased} (its retrain there did not replace it)"
@@ -349,7 +355,7 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
                            else "at the gate")
                         for name, _, _, value, reference in losses)
     if small:
-        summary += "; " + "; ".join(_immaterial(name, loss, gate, share) for name, loss, *_ in small)
+        summary += "; " + "; ".join(_immaterial(*x) for x in small)
     if h is not None and cusum >= float(h):
         confirm = float(z) if z is not None else CUSUM_CONFIRM_Z
         run_z, tiny = _run_z(current, losses, gate, metric, share)
@@ -371,38 +377,72 @@ def _realized_vs_gate(history: list[dict[str, Any]], current: dict[str, Any], ru
 
 CHANCE_KEYS = {"Brier score": "brier_chance", "squared error": "mse_chance",  # loss name -> the gate's chance level
                "absolute error": "mae_chance"}
+_GATE_KEYS = {"squared error": "mse", "absolute error": "mae"}  # a regressor's loss -> the gate's own error
+_SCALE = {"Brier score": "the Brier score of predicting the gate holdout's class shares",
+          "squared error": "the champion's squared error at its gate",
+          "absolute error": "the champion's absolute error at its gate"}
 
 
 def min_effect(name: str, gate: dict[str, float], share: float | None) -> tuple[float, str]:
-    """``(smallest material loss, what it is)`` of loss ``name`` for ``realized_min_effect`` ``share``: the
-    share of the distance between chance and perfect on the statistic's own scale. A ROC AUC's is 0.5 (chance
-    0.5, perfect 1): the default 0.01 is 0.005, issue 14's tolerance of 0.5 points. The Brier score's is what
-    predicting the gate holdout's class shares scores (``brier_chance``,
-    :func:`ctloop.monitoring.triggers.brier_chance`; perfect 0), a regressor's squared error's the variance of
-    the holdout's labels (``mse_chance``), its absolute error's their mean absolute deviation from their median
-    (``mae_chance``; :func:`ctloop.monitoring.triggers.regression_chance`). The gate's holdout, not the window:
-    within a day the labels may spread less than any model's error (one class: no Brier score scale at all).
-    ``(0.0, "")`` when off or when the gate recorded no chance level (a champion registered before round 61):
-    any confident loss counts, as before. Stop 60's krkp_one_class_days: a champion with a Brier score of
-    3.5e-07 at its gate served 1.2e-06 (standard error 2.5e-08) and fired realized_z; 1 % of its gate's 0.5 is
-    0.005."""
+    """``(smallest material loss, what it is)`` of loss ``name`` for ``realized_min_effect`` ``share`` — issue
+    14's tolerance, 0.5 points of the goal, on each statistic's own scale.
+
+    * ROC AUC: ``share`` of the 0.5 between chance and perfect (the default 0.01 is 0.005 = 0.5 points).
+    * Brier score: ``share`` of what predicting the gate holdout's class shares scores (``brier_chance``,
+      :func:`ctloop.monitoring.triggers.brier_chance`; perfect 0): 1 % of it is a point of Brier skill, the
+      ROC AUC's analogue. A holdout of one class scores 0 there (no scale at all): the chance level is floored
+      at the Brier score of a class share of one row in the gate's ``rows``, ``2 (n - 1) / n²``.
+    * A regressor: the goal counts a point as 1 % of the error (docs/backtest-quality.md: 0.5 points = 0.5 %
+      of the RMSE), so the scale is the **champion's own error at its gate**, not the labels' spread (1 % of
+      the label variance is a point of R², 11 times the whole squared error of a champion with R² 0.999). An
+      RMSE ``(1 + e)`` times the gate's is a squared error ``(1 + e)² ≈ 1 + 2e`` times its MSE: 0.5 % of the
+      RMSE (``e = share / 2``) is ``share`` of the gate's ``mse``; 0.5 % of the MAE is ``share / 2`` of the
+      gate's ``mae``. A gate error that collapsed (a near-exact champion: its standard error collapses with
+      it, and any loss is confident — the krkp defect) is floored at ``share`` of the chance error (the
+      labels' variance ``mse_chance`` times ``share²``, an RMSE of 1 % of their standard deviation, R²
+      0.9999; their mean absolute deviation ``mae_chance`` times ``share``): what ``mse_chance`` and
+      ``mae_chance`` are still recorded for.
+
+    ``(0.0, "")`` when off or when the gate recorded no scale (a champion registered before round 61 has no
+    ``brier_chance``): any confident loss counts, as before. Stop 60's krkp_one_class_days: a champion with a
+    Brier score of 3.5e-07 at its gate served 1.2e-06 (standard error 2.5e-08) and fired realized_z."""
     if share is None or float(share) <= 0:
         return 0.0, ""
     share = float(share)
     if name == "roc_auc":
         return share * 0.5, f"{share:g} of the 0.5 between a chance and a perfect ROC AUC"
-    chance = gate.get(CHANCE_KEYS.get(name, ""))
-    if chance is None or chance != chance or float(chance) <= 0:
+    chance = _usable(gate.get(CHANCE_KEYS.get(name, "")))
+    if name == "Brier score":
+        rows = _usable(gate.get("rows"))
+        floor = 2.0 * (rows - 1.0) / rows ** 2 if rows is not None and rows > 1 else None
+        if floor is not None and chance is not None and chance < floor:  # none recorded: before round 61
+            return share * floor, (f"{share:g} of {_num(floor)}, the Brier score of a class share of 1 in the gate "
+                                   f"holdout's {int(rows)} rows (its own class shares score {_num(chance)})")
+        return (share * chance, f"{share:g} of {_num(chance)}, {_SCALE[name]}") if chance else (0.0, "")
+    if name not in _GATE_KEYS:
         return 0.0, ""
-    what = {"Brier score": "the Brier score of predicting the gate holdout's class shares",
-            "squared error": "the variance of the gate holdout's labels",
-            "absolute error": "the gate holdout's labels' mean absolute deviation from their median"}[name]
-    return share * float(chance), f"{share:g} of {_num(float(chance))}, {what}"
+    own, cut = _usable(gate.get(_GATE_KEYS[name])), share if name == "squared error" else 0.5 * share
+    floor = None if chance is None else chance * (share * share if name == "squared error" else share)
+    if floor is not None and floor > 0 and (own is None or own < floor):
+        what = (f"{share * share:g} of the gate holdout's label variance" if name == "squared error"
+                else f"{share:g} of the gate holdout's labels' mean absolute deviation from their median")
+        return cut * floor, (f"{cut:g} of {_num(floor)}, {what} (the champion's gate error "
+                             f"{_num(own) if own is not None else 'unrecorded'} is below it)")
+    if not own:
+        return 0.0, ""
+    return cut * own, f"{cut:g} of {_num(own)}, {_SCALE[name]}"
 
 
-def _immaterial(name: str, loss: float, gate: dict[str, float], share: float | None) -> str:
-    """The note of a confident loss below :func:`min_effect`."""
-    least, what = min_effect(name, gate, share)
+def _usable(value: Any) -> float | None:
+    """``value`` as a float, None when missing, NaN or negative."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if value == value and value >= 0 else None
+
+
+def _immaterial(name: str, loss: float, least: float, what: str) -> str:
+    """The note of a confident loss below its :func:`min_effect` ``least`` (``what`` it is)."""
     return (f"{name} worse by {_num(loss)}, confident but less than the minimum effect {_num(least)} ({what}): "
             "not material")
 
@@ -580,7 +620,7 @@ def _run_z(current: dict[str, Any], losses: list, gate: dict[str, float], metric
 
 
 def _level_z(previous: dict[str, Any] | None, current: dict[str, Any], name: str, value: float,
-             reference: float, ref_se: float | None, own_key: str | None = None) -> float:
+             reference: float, ref_se: float | None, own_key: str | None = None) -> tuple[float, float]:
     """How many standard errors ``value`` (statistic ``name`` of the window) is worse than the
     champion's level when that level is below its gate (``reference`` ± ``ref_se``; a higher loss
     for the Brier score and the squared error): the gate pooled (inverse-variance) with every
@@ -594,19 +634,22 @@ def _level_z(previous: dict[str, Any] | None, current: dict[str, Any], name: str
     changes nothing: one window is judged no more strictly than against the gate. ``inf`` without
     such windows (a new champion, a retrain since). The loss's size the policy reads (``loss_z``)
     is the smaller of this and the loss against the gate (review10: a lucky gate made a loss
-    "strong" that was barely confident against the level that confirmed it)."""
+    "strong" that was barely confident against the level that confirmed it). Returns ``(z, loss)``: the
+    loss against that level (``inf`` with ``z``) is asked for the minimum effect too (:func:`min_effect`),
+    as the CUSUM's confirmation asks it of its run's mean loss against the level (review of r61-policy,
+    M2: a window 0.0052 below a gate of 0.999 but 0.0045 below the champion's level of ~0.9983 fired)."""
     key, own = f"cusum_{_RUN[name]}", current.get(own_key or _OWN_SE[name])
     pw, pv = (sum(float((previous or {}).get(f"{key}_{part}") or 0.0) for part in parts)
               for parts in (("pw", "rw"), ("pv", "rv")))
     if pw <= 0 or None in (ref_se, own) or ref_se != ref_se or own != own or float(ref_se) <= 0:
-        return math.inf
+        return math.inf, math.inf
     level, var = _pooled(reference, float(ref_se), pw, pv)
     worse = reference - level if name == "roc_auc" else level - reference  # the level's own loss
     if worse <= 0:
-        return math.inf
+        return math.inf, math.inf
     loss = level - value if name == "roc_auc" else value - level
     spread = math.hypot(float(own), math.sqrt(var))
-    return loss / spread if spread > 0 else (math.inf if loss > 0 else -math.inf)
+    return (loss / spread if spread > 0 else (math.inf if loss > 0 else -math.inf)), loss
 
 
 def class_comparison(current: dict[str, Any], gate: dict[str, float]) -> tuple[float, float, float, float] | None:

@@ -18,9 +18,10 @@ the champion's labelled rows and of its scores are the inputs of the rules in
   (:func:`class_aucs`, recorded per class at the gate and in the window;
   :func:`ctloop.monitoring.rules.class_comparison`), not the macro means over the classes each
   happened to contain (a rare class of one row swung a stable window by a quarter) — and by at least
-  ``realized_min_effect`` of the distance between chance and perfect (the gate's ``brier_chance``,
-  :func:`brier_chance`; a regressor's ``mse_chance``/``mae_chance``, :func:`regression_chance`;
-  :func:`ctloop.monitoring.rules.min_effect`);
+  ``realized_min_effect`` (:func:`ctloop.monitoring.rules.min_effect`: of the 0.5 between a chance and a
+  perfect ROC AUC, of the gate's ``brier_chance`` (:func:`brier_chance`), of a regressor's own gate
+  ``mse`` and half of it of its ``mae`` — ``mse_chance``/``mae_chance`` (:func:`regression_chance`) only
+  floor a gate error that collapsed);
 * ``cusum_h``: a one-sided CUSUM of the standardised losses ``S = max(0, S + loss/se - k)``
   (``k`` = :data:`CUSUM_K`) reaches ``h`` (a decline no single window proves);
 * ``prediction_psi``: the PSI of the window's scores against the gate holdout's deciles (a value
@@ -187,7 +188,8 @@ def brier_chance(y: Any) -> float:
     class shares ``q_k`` of the labels ``y`` and predicts them for every row: ``1 - sum_k q_k²`` (0.5 for two
     balanced classes, 0 for one class). Recorded at the gate, it is the chance end of the Brier score's scale,
     as 0.5 is the ROC AUC's: the realized rules' minimum effect (``realized_min_effect``,
-    :func:`ctloop.monitoring.rules.min_effect`) is a share of it. NaN without labels."""
+    :func:`ctloop.monitoring.rules.min_effect`) is a share of it (floored there at a class share of one row of
+    the gate's: a holdout of one class scores 0). NaN without labels."""
     import numpy as np
 
     values = np.asarray(y).reshape(-1)
@@ -328,7 +330,10 @@ def regression_chance(y: Any) -> dict[str, float]:
     the squared error of predicting their mean for every row (their variance), and ``mae_chance``, the
     absolute error of predicting their median (their mean absolute deviation from it) — what a model that
     knows nothing but the labels' level scores, as 0.5 is a ROC AUC's chance. The realized rules' minimum
-    effect (:func:`ctloop.monitoring.rules.min_effect`) is a share of them. Empty without two labels; a value
+    effect (:func:`ctloop.monitoring.rules.min_effect`) is a share of the champion's own gate error (the
+    goal counts a regressor's points as 1 % of it); these only floor a gate error that collapsed (a
+    near-exact champion, R² above 0.9999: its standard errors collapse with it, and any loss would be
+    confident). Empty without two labels; a value
     past what the rules compute with is left out (:data:`ctloop.metrics.LARGEST_VALUE`)."""
     import numpy as np
 
