@@ -130,3 +130,16 @@ def test_a_one_class_gate_holdout_floors_the_brier_scale():
     verdict = decide([], record, DEFAULT, metric="roc_auc", champion_gate=gate)
     assert not verdict.fire, verdict.reason
     assert "not material" in verdict.reason, verdict.reason
+
+
+def test_a_false_alarms_recovery_ends_when_its_gap_is_not_material():
+    """policy._unconfirmed (the recovery's false-alarm end, called from judge) passes the rules'
+    realized_min_effect on to _behind (fixpolicy review M1: the two call sites were untested): a champion 0.0015
+    of ROC AUC below the level before the change is not behind it, so the recovery ends; with the rule off, or
+    0.0055 below, it is behind and the recovery goes on."""
+    loss = {"champion_version": "1", "loss_z": 2.5, "change_level": 0.9995, "change_level_se": 0.0002}
+    current = {"champion_version": "1", "realized_rows": 2000, "realized": 0.998, "realized_se": 0.0003}
+    rules = {**DEFAULT}
+    assert policy._unconfirmed(loss, current, rules, {}, "roc_auc", 100)
+    assert not policy._unconfirmed(loss, current, {**rules, "realized_min_effect": None}, {}, "roc_auc", 100)
+    assert not policy._unconfirmed(loss, {**current, "realized": 0.994}, rules, {}, "roc_auc", 100)
