@@ -27,7 +27,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ctloop.errors import ConfigError, DataValidationError
+from ctloop.errors import ConfigError, DataValidationError, row_said, rows_said  # noqa: F401 (re-exported: the row convention)
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
@@ -776,20 +776,6 @@ def nested_values(col: pd.Series) -> tuple[int, Any] | None:
     nested = values[values.map(lambda v: isinstance(v, (list, tuple, dict, set, frozenset)) or hasattr(v, "__len__")
                                and not isinstance(v, (str, bytes, bytearray)))]
     return (len(nested), nested.iloc[0]) if len(nested) else None
-
-
-def row_said(position: int) -> str:
-    """A row of a table as every refusal names it: ``row N``, counted from 1 at the first row of data (a
-    CSV's header line is not counted: row 1 is its line 2 when no value spans lines), from a 0-based
-    ``position``. The one convention of refusals that name a row (label files counted so already; the
-    finite and int64 refusals counted from 0 until round 61)."""
-    return f"row {position + 1}"
-
-
-def rows_said(first: int, last: int, *, between: str = " and ") -> str:
-    """Two rows as :func:`row_said` counts them, from 0-based positions: ``rows 1 and 11`` (``between``
-    ``..`` for a span: ``rows 7..10``)."""
-    return f"rows {first + 1}{between}{last + 1}"
 
 
 def shown_value(value: Any, *, ends: bool = False) -> str:

@@ -50,6 +50,21 @@ def plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def row_said(position: int) -> str:
+    """A row of a table as every refusal names it: ``row N``, counted from 1 at the first row of data (a
+    CSV's header line is not counted: row 1 is its line 2 when no value spans lines), from a 0-based
+    ``position``. The one convention of refusals that name a row (label files counted so already; the
+    finite and int64 refusals counted from 0 until round 61)."""
+    return f"row {position + 1}"
+
+
+def rows_said(first: int, last: int, *, between: str = " and ") -> str:
+    """Two rows as :func:`row_said` counts them, from 0-based positions: ``rows 1 and 11`` (``between``
+    ``..`` for a span: ``rows 7..10``)."""
+    return f"rows {first + 1}{between}{last + 1}"
+
+
+
 class CtloopError(Exception):
     """Base class of every error ctloop raises on purpose."""
 
@@ -89,13 +104,12 @@ class CsvTypeChanged(DataSourceError):
     another further down (``abc``, or ``1.5`` where a reader cannot widen), past the block a CSV
     reader infers the column's type from. Names the ``file``, the ``column``, its type before
     (``was``), the first such ``value`` and its ``row``: the attribute 0-based, as the table's rows count;
-    the message counts from 1 after the header (``contract.row_said``), as every refusal names a row."""
+    the message counts from 1 after the header (:func:`row_said`), as every refusal names a row."""
 
     def __init__(self, file: str, column: str, was: str, row: int, value: str, prefix: str = "",
                  hint: str = ""):
         self.file, self.column, self.was, self.row, self.value = file, column, was, row, value
         self.prefix, self.hint = prefix, hint
-        from ctloop.contract import row_said  # errors is imported by contract: not at the top
 
         super().__init__(f"{prefix}{file}: column {column!r} holds {was} in its first rows but {value!r} on "
                          f"{row_said(row)}: give the column one type in every row (correct the value, or write the whole "

@@ -6393,7 +6393,7 @@ def _warn_text_from(uri: str, frame: pd.DataFrame) -> None:
     :func:`_refuse_header_line_again`: a header line among the rows past pandas' first block made each number
     column text from that line on, and its refusal is the one line said, not a warning per column before it
     naming the column's own name as its text (review 60 M1)."""
-    from ctloop.contract import row_said
+    from ctloop.errors import row_said
 
     for name, (row, value) in (frame.attrs.get(CSV_TEXT_FROM) or {}).items():  # row 0-based; said from 1 (review 61 M1)
         warnings.warn(f"{uri}: column {name!r} holds numbers in its first rows but {value!r} on {row_said(row)}: "
