@@ -5761,8 +5761,8 @@ def _joined(uri: str, parts: list[tuple[str, pd.DataFrame]], kind: str, values: 
         offset += len(frame)
         frame.attrs = {}
     out = pd.concat(rows, ignore_index=True) if len(rows) > 1 else rows[0]
-    if len(frames) > 1:  # which file a row came from, for a refusal naming one (review 61 L4)
-        out.attrs[TABLE_FILES] = tuple((rel(name), len(frame)) for name, frame in frames)
+    # no TABLE_FILES here (drift.streaming.read_side sets it for the CLI's frames): attrs survive a caller's
+    # sort_values or sample, and a refusal would name a wrong file and row (fixinput review M2)
     if kind == "csv":
         out.attrs[CSV_TEXT_FROM] = late
         if unnamed:

@@ -52,6 +52,7 @@ file.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import re
 import sys
@@ -188,10 +189,12 @@ def _drift_command(args: argparse.Namespace) -> int:
         return _drift(args)
     except (DataSourceError, ConfigError) as exc:  # the stream engine names files by their absolute paths
         written = _as_written(str(exc), (args.reference, args.current))
+        named = written.split(": ", 1)[0]  # the file the line names, as written
         for flag, uri in (("--reference", args.reference), ("--current", args.current)):
-            cut = min((i for i in (uri.find(c) for c in "*?[") if i >= 0), default=-1)
-            if cut > 0 and written.startswith(uri[:cut]) and not written.startswith(uri) and flag not in written:
-                written = f"{flag}: {written}"  # a glob's file: main leads only a line naming the glob itself
+            glob = any(c in uri for c in "*?[")
+            if glob and fnmatch.fnmatchcase(named, uri) and named not in (args.reference, args.current) \
+                    and flag not in written:  # a glob's file: main leads only a line naming the glob itself
+                written = f"{flag}: {written}"  # not the other flag's file beside it (fixinput review M1)
                 break
         if written != str(exc):
             exc.args = (written,)  # its class kept: main names the flag when the line starts with the path given
