@@ -87,3 +87,18 @@ def test_a_process_that_imports_mlflow_after_the_watch_copies_its_first_store(tm
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "1"], done.stdout  # copied; migrated neither the store nor a template
     assert "Creating initial MLflow database tables" not in done.stderr
+
+
+def test_removed_gives_mlflow_its_own_initialize_back(tmp_path):
+    """Review of the fixspeed merge (1): removed() compared bound methods with ``is`` (a new one at each access), so
+    it never restored MLflow's ``_initialize_tables`` and a test switching the template off kept copying it."""
+    import mlflow.store.db.utils as utils
+
+    before = utils._initialize_tables
+    template = SchemaTemplate(tmp_path)
+    template.installed()
+    try:
+        assert utils._initialize_tables == template.initialize
+    finally:
+        template.removed()
+    assert utils._initialize_tables is before
