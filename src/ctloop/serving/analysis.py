@@ -681,9 +681,9 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     """Model quality of the canary vs the stable model over the same logged period.
 
     Too few rows with a prediction (``rules.min_rows``) is too little evidence (``measurements[EVIDENCE]``:
-    the walk holds) only when the stable's rows at the canary's share ``percent`` would have given a healthy
-    canary fewer than ``min_rows`` too, as :func:`quiet_window` asks of requests; a stable with rows enough
-    beside a canary without (a broken logger, a broken prediction column), a share not known (None) or 100 %
+    the walk holds) only when the canary's rows are consistent with its share ``percent``
+    (:func:`share_consistent`, the rule :func:`quiet_window` applies to requests); a canary with fewer rows than
+    its share makes likely (a broken logger, a broken prediction column), a share not known (None) or 100 %
     (no stable to go by) is a failed check.
 
     Canary and stable rows are told apart by ``model_version`` (``canary_version`` is the version
