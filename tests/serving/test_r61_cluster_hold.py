@@ -47,10 +47,11 @@ def _stats(name: str, requests: float) -> RevisionStats:
     (3, 40, 5, None, True),          # a quiet night: 40 stable requests make ~2 at 5 %
     (0, 10, 5, QUIET, True),         # counters there, nothing counted on either side
     (12, 300, 25, None, False),      # 300 stable requests make 100 at 25 %: 12 is suspicious, a failed check
-    (0, 59, 5, QUIET, False),        # the stable had traffic, the canary none: a routing failure (analysis.silent_floor)
-    (0, 58, 5, QUIET, True),         # ... under the floor (58.4 at 5 %) a healthy canary may have missed them all
-    (49, 949, 5, None, True),        # 949 stable requests make 49.9 at 5 %: fewer than min_requests 50
-    (49, 950, 5, None, False),       # 950 make 50: the canary's 49 is too few, a failed check
+    (0, 59, 5, QUIET, False),        # 0.95^59 = 0.048 < 5 %: a routing failure (analysis.share_tail)
+    (0, 58, 5, QUIET, True),         # 0.95^58 = 0.051: a healthy canary may have missed them all
+    (49, 949, 5, None, True),        # 49 of 998 at 5 %: normal for its share, held
+    (49, 950, 5, None, True),        # 49 of 999 (49.95 expected): a healthy canary, held (second review H1)
+    (1, 940, 5, None, False),        # 1 of 941 (47 expected, P ~ 1e-19): a routing failure (second review H2)
     (0, 10, 5, "no data: no ctloop metrics for either revision (c, s)", False),  # no series: monitoring missing
     (20, 0, 100, None, False),       # at 100 % there is no stable to go by: under the minimum, a failed check
 ])
@@ -118,7 +119,7 @@ def test_a_stable_with_traffic_beside_a_silent_canary_still_rolls_back(registere
         check=lambda percent: analysis.judge(_stats(deployed.latest_revision, 0), _stats("s", 59), cfg.rules,
                                              no_data=QUIET, percent=percent))
     assert result.decision == "rollback" and "no requests recorded" in result.reason, result
-    assert "a routing failure or a crash-looping canary" in result.reason, result
+    assert "probability 0.048, under 0.05: a routing failure" in result.reason, result
 
 
 def test_quality_with_too_little_logged_traffic_is_insufficient_evidence():

@@ -22,6 +22,8 @@ both bound the wait; ctloop's bound is ``rollout.max_holds`` (default 3), counte
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from ctloop.components.deploy.component import deploy_canary
@@ -59,16 +61,19 @@ def test_few_requests_all_failing_is_a_failed_check_not_a_hold(canary, stable):
 
 
 def test_few_healthy_requests_still_never_pass():
+    # 49 of 999 at 5 % is normal for the share: held (second review H1), never passed
     passed, why, measured = analysis.judge(_ok("c", 49), _ok("s", 950), RULES, percent=5)
-    assert passed is False and why.startswith("too few requests to judge"), why
+    assert passed is False and measured[analysis.EVIDENCE] == analysis.INSUFFICIENT, why
+    assert "too few requests to judge: 49 < 50" in why, why
+    passed, why, measured = analysis.judge(_ok("c", 30), _ok("s", 950), RULES, percent=5)
+    assert passed is False and analysis.EVIDENCE not in measured and why.startswith("too few requests"), why
 
 
-def test_silent_floor_is_where_a_healthy_canary_would_have_had_a_request():
-    # (1 - p)^N: the chance a canary at share p misses all N requests; under 5 % from the floor on
+def test_share_tail_at_zero_is_the_old_silent_floor():
+    # (1 - p)^N: the chance a canary at share p misses all N requests (analysis.share_tail's zero case)
     for percent, floor in ((5, 58.4), (25, 10.4), (50, 4.3)):
-        assert analysis.silent_floor(percent) == pytest.approx(floor, abs=0.05)
-        assert (1 - percent / 100) ** floor == pytest.approx(1 - analysis.ROUTING_CONFIDENCE, rel=0.05)
-    assert analysis.silent_floor(100) == 0.0 and analysis.silent_floor(99) == 1.0
+        assert analysis.share_tail(0, math.floor(floor), percent) >= analysis.SHARE_ALPHA
+        assert analysis.share_tail(0, math.ceil(floor), percent) < analysis.SHARE_ALPHA
 
 
 @pytest.mark.parametrize("canary", [_failing("c", 40), _ok("c", 40)])
@@ -114,7 +119,7 @@ def test_a_quiet_window_after_a_failed_check_counts_as_one(registered, kube):
     deployed = _canary_at_5(kube, uri)
     cfg = RolloutConfig.from_dict({**RELEASE, "interval_seconds": 1, "max_failed_checks": 2})
     result, seen = _analyze(kube, uri, deployed, cfg, lambda percent, n: (
-        (_ok("c", 30), _ok("s", 950)) if percent == 5 else (_ok("c", 3), _ok("s", 40))))
+        (_ok("c", 30), _ok("s", 950)) if percent == 5 else (_ok("c", 3), _ok("s", 10))))
     assert seen == [5, 25], seen
     assert result.decision == "rollback", result  # was: hold, the failure at 5 % forgotten
     assert "counted as a failed check after 1 failed before it" in result.reason, result
@@ -176,8 +181,9 @@ def _log(canary: int, stable: int):
 @pytest.mark.parametrize(("canary", "stable", "percent", "held"), [
     (10, 10_000, 5, False),   # 10 000 stable rows make 526 at 5 %: the canary's log is broken (was: held)
     (30, 30, 5, True),        # a quiet night on both sides
-    (30, 3_780, 5, True),     # 3 780 stable rows make 199 at 5 %: fewer than min_rows 200 for a healthy canary
-    (30, 3_800, 5, False),    # 3 800 make 200: the canary's 30 are too few, a failed check
+    (30, 3_780, 5, False),    # 30 of 3 810 at 5 % (190 expected): binomial lower tail ~1e-45, the log is broken
+    (199, 3_800, 5, True),    # 199 of 3 999 (200 expected): normal for its share, held (second review H3)
+    (30, 3_800, 5, False),    # the canary's 30 are too few for its share, a failed check
     (30, 30, 100, False),     # no stable share at 100 %
     (30, 30, None, False),    # no share known
 ])

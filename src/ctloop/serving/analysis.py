@@ -313,53 +313,66 @@ INSUFFICIENT = "insufficient"
 QUIET_WINDOW = "(no requests recorded in the window)"  # no_data_reason's quiet case: series there, no traffic
 
 
-# a canary with no requests beside a stable that had some is a routing failure (a crash-looping canary, a broken
-# route) once a healthy canary at its share would have had at least one of them with this confidence: the stable's
-# N requests all missing a canary that takes p of the traffic has probability (1 - p)^N (round 61 review H2)
-ROUTING_CONFIDENCE = 0.95
+# the canary's share of the traffic is a binomial draw: of N = canary + stable requests (or logged rows) each goes
+# to the canary with probability p = its share. Under the minimum, a canary count in the lower tail
+# P(X <= count | N, p) < SHARE_ALPHA is evidence of a routing failure, a crash-looping canary or a broken logger
+# (a failed check); a count at least that likely is a quiet night, held (round 61 second review H1-H3). For a
+# count of 0 the tail is (1 - p)^N: the old silent floor (5 %: 58.4 stable requests) is this rule's zero case.
+# alpha is per window judged: a caller judging k windows of one step passes windows=k (Bonferroni).
+SHARE_ALPHA = 0.05
 
 
-def silent_floor(percent: int) -> float:
-    """The stable requests under which a canary at ``percent`` with none is no evidence of broken routing: fewer
-    than ``log(1 - ROUTING_CONFIDENCE) / log(1 - percent/100)`` (5 %: 58.4, 25 %: 10.4, 50 %: 4.3; at least
-    one whole request — increase() extrapolates fractions). 0.0 at 100 % or more (no stable)."""
-    share = int(percent) / 100
-    if share >= 1:
-        return 0.0
-    if share <= 0:
-        return math.inf
-    return max(1.0, math.log(1 - ROUTING_CONFIDENCE) / math.log(1 - share))
+def share_tail(count: float, others: float, percent: int) -> float:
+    """P(X <= ``count``) for X ~ Binomial(N = ``count`` + ``others``, p = ``percent`` / 100) (scipy.stats.binom;
+    counts from increase() may be fractional: N rounded, ``count`` floored by the cdf)."""
+    from scipy.stats import binom
+
+    total = max(0, round(count + others))
+    return float(binom.cdf(math.floor(count + 1e-9), total, int(percent) / 100))
+
+
+def share_consistent(count: float, others: float, percent: int, windows: int = 1) -> bool:
+    """Whether a canary's ``count`` beside the stable's ``others`` is consistent with its share ``percent``:
+    :func:`share_tail` at least ``SHARE_ALPHA / windows``."""
+    return share_tail(count, others, percent) >= SHARE_ALPHA / max(1, int(windows))
 
 
 def quiet_window(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules, percent: int | None,
-                 no_data: str | None = None) -> str:
-    """Why this window holds too little traffic on the whole service to judge the canary, ``""`` when it
-    holds enough, or when the canary's lack of requests is itself suspicious. A hold is only for no evidence
-    either way (round 61 review). The canary's requests (finite) are fewer than ``rules.min_requests`` (the one
-    minimum, ``CanaryRules.min_requests``), and so would a healthy canary's be: the stable revision's requests at
-    the canary's share (``percent``) make fewer than ``min_requests`` for the canary too. Never at 100 % or more
-    (blue-green, the plan's last step: no stable to compare with, the canary serves everything — under the
-    minimum that is a failed check) nor with ``percent`` None (not known). A canary with no requests counts only
-    when its series are there and counted none (:data:`QUIET_WINDOW`) and the stable is near silent too (under
-    :func:`silent_floor`: else the canary's zero is a routing failure, a failed check); missing series stay
-    "no data", a failed check. The caller (:func:`judge`) asks only once the canary's requests showed no
-    error or latency failure."""
+                 no_data: str | None = None, windows: int = 1) -> str:
+    """Why this window holds too little traffic to judge the canary, ``""`` when it holds enough or when the
+    canary's count is itself suspicious. The canary's requests (finite) are fewer than ``rules.min_requests``
+    and consistent with its share (:func:`share_consistent`: the binomial lower tail of its count among all
+    the service's requests at ``percent`` is at least ``SHARE_ALPHA / windows``); a lower tail under that is a
+    routing failure or a crash-looping canary, a failed check. Never at 100 % or more (no stable to compare
+    with) nor with ``percent`` None (not known). A canary with no requests counts only when its series are
+    there and counted none (:data:`QUIET_WINDOW`); missing series stay "no data", a failed check. The caller
+    (:func:`judge`) asks only once the canary's requests showed no error or latency failure."""
     asked = _requests(canary)
-    if percent is None or int(percent) >= 100 or not (isinstance(asked, (int, float)) and math.isfinite(asked)) \
-            or asked >= rules.min_requests:
-        return ""  # no share to go by (a caller judging a window on its own; no stable at 100 %): a failed check
+    if percent is None or int(percent) >= 100 or int(percent) <= 0 \
+            or not (isinstance(asked, (int, float)) and math.isfinite(asked)) or asked >= rules.min_requests:
+        return ""
     others = _requests(stable) if stable.requests is not None else 0.0
     if not (isinstance(others, (int, float)) and math.isfinite(others)):
         return ""
     share = int(percent)
-    if not asked and (not (no_data or "").endswith(QUIET_WINDOW) or others >= silent_floor(share)):
+    if not asked and not (no_data or "").endswith(QUIET_WINDOW):
         return ""
-    expected = others * share / (100 - share)
-    if expected >= rules.min_requests:
+    tail = share_tail(asked, others, share)
+    if tail < SHARE_ALPHA / max(1, int(windows)):
         return ""
+    expected = (asked + others) * share / 100
     return (f"too little traffic to judge: the canary had {_shown(asked, rules.min_requests)} requests in the "
-            f"{rules.window} window and the stable {_shown(others, rules.min_requests)}, so at {share} % a "
-            f"healthy canary would have had {expected:.0f}, fewer than min_requests {rules.min_requests}")
+            f"{rules.window} window and the stable {_shown(others, rules.min_requests)}; at {share} % a healthy "
+            f"canary would have had {expected:.0f}, and one with {_shown(asked, rules.min_requests)} or fewer has "
+            f"probability {tail:.2g} (not under {SHARE_ALPHA / max(1, int(windows)):.2g}): no evidence either way")
+
+
+def routing_failure(count: float, others: float, percent: int, what: str, windows: int = 1) -> str:
+    """The failed check's reason for a count too low for the share (:func:`share_tail` under alpha)."""
+    expected = (count + others) * int(percent) / 100
+    return (f"the canary's {count:.0f} {what} beside the stable's {others:.0f} at {int(percent)} % (a healthy "
+            f"canary: {expected:.0f}) has probability {share_tail(count, others, percent):.2g}, under "
+            f"{SHARE_ALPHA / max(1, int(windows)):.2g}: a routing failure, a crash-looping canary or a broken logger")
 
 
 def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
@@ -436,6 +449,8 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         if quiet := quiet_window(canary, stable, rules, percent, no_data):
             measured[EVIDENCE] = INSUFFICIENT
             return False, f"{quiet} ({count})", measured
+        if percent is not None and 0 < int(percent) < 100 and math.isfinite(_requests(stable) or 0.0):
+            count += "; " + routing_failure(asked, _requests(stable) or 0.0, int(percent), "requests")
         return False, count, measured
     if few:  # a rule failed on them: evidence of harm, the count said beside it
         failures.append(f"on {_shown(_requests(canary), rules.min_requests)} requests, fewer than min_requests "
@@ -446,10 +461,8 @@ def judge(canary: RevisionStats, stable: RevisionStats, rules: CanaryRules,
         measured[EVIDENCE] = INSUFFICIENT
         return False, f"{quiet} ({failures[0]})", measured
     if not canary.requests and percent is not None and 0 < int(percent) < 100 and stable.requests \
-            and _requests(stable) >= silent_floor(int(percent)) and (no_data or "").endswith(QUIET_WINDOW):
-        failures.append(f"the stable had {_shown(_requests(stable), rules.min_requests)} requests, of which a healthy "
-                        f"canary at {int(percent)} % would have had at least one ({ROUTING_CONFIDENCE:.0%} "
-                        "confidence): a routing failure or a crash-looping canary")
+            and (no_data or "").endswith(QUIET_WINDOW) and not share_consistent(0, _requests(stable), int(percent)):
+        failures.append(routing_failure(0, _requests(stable), int(percent), "requests"))
     if failures:  # a skipped 4xx rule is in the record (client_error_note), not beside the failures
         return False, "; ".join(failures), measured
     return True, (f"error rate {canary.error_rate:.2%}, p99 {canary.p99_seconds * 1000:.0f} ms "
@@ -668,9 +681,9 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     """Model quality of the canary vs the stable model over the same logged period.
 
     Too few rows with a prediction (``rules.min_rows``) is too little evidence (``measurements[EVIDENCE]``:
-    the walk holds) only when the stable's rows at the canary's share ``percent`` would have given a healthy
-    canary fewer than ``min_rows`` too, as :func:`quiet_window` asks of requests; a stable with rows enough
-    beside a canary without (a broken logger, a broken prediction column), a share not known (None) or 100 %
+    the walk holds) only when the canary's rows are consistent with its share ``percent``
+    (:func:`share_consistent`, the rule :func:`quiet_window` applies to requests); a canary with fewer rows than
+    its share makes likely (a broken logger, a broken prediction column), a share not known (None) or 100 %
     (no stable to go by) is a failed check.
 
     Canary and stable rows are told apart by ``model_version`` (``canary_version`` is the version
@@ -774,12 +787,9 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
         share = int(percent) if percent is not None else None
         if share is None or not 0 < share < 100:
             return False, few, measured  # no stable share to go by: a failed check
-        expected = len(stable) * share / (100 - share)
-        if expected >= rules.min_rows and len(canary) < rules.min_rows:
-            # the stable logged enough that a healthy canary at its share would have too: its log is broken
-            return False, (f"{few}: the stable's {len(stable)} rows at {share} % make {expected:.0f} for a healthy "
-                           "canary, so its missing rows are no quiet night (is its logger or prediction column "
-                           "broken?)"), measured
+        if len(canary) < rules.min_rows and not share_consistent(len(canary), len(stable), share):
+            # the canary's rows are too few for its share (binomial lower tail under alpha): its log is broken
+            return False, f"{few}: {routing_failure(len(canary), len(stable), share, 'rows')}", measured
         # too little evidence, not evidence against the canary: walk_plan holds (measurements' EVIDENCE)
         return False, few, {**measured, EVIDENCE: INSUFFICIENT}
     if labels is not None and len(labels):
@@ -854,7 +864,7 @@ def quality_check(logs, labels, *, canary_revision: str, stable_revision: str, c
     return True, f"{what}s agree (PSI {value:.3f}, {why}){note}", measured
 
 
-__all__ = ["Prometheus", "RevisionStats", "revision_stats", "EVIDENCE", "INSUFFICIENT", "quiet_window",
+__all__ = ["Prometheus", "RevisionStats", "revision_stats", "EVIDENCE", "INSUFFICIENT", "quiet_window", "share_tail", "share_consistent",
            "no_data_reason", "judge", "client_error_rule", "excess_lower_bound", "failed_share_lower_bound",
            "effective_failed_requests",
            "make_check", "psi",

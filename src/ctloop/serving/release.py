@@ -946,7 +946,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                                                           quiet_checks=quiet_checks(cfg))
                 decision = "promote" if passed else "hold" if passed is None else "rollback"
                 if passed is None:  # too little evidence (a quiet night) all the step's time: a bounded hold
-                    held = _holds(registry, model_name, str(version))
+                    held = _holds(registry, model_name, str(version), cfg.inference_service, cfg.namespace)
                     if held >= cfg.max_holds:
                         decision, reason = "rollback", (
                             f"{reason}; v{version} was held for {INSUFFICIENT_EVIDENCE} {held} time"
@@ -1014,12 +1014,16 @@ def quiet_checks(cfg: RolloutConfig) -> int:
     return max(1, int(cfg.timeout_seconds) // max(1, int(cfg.interval_seconds)))
 
 
-def _holds(registry: Any, model_name: str, version: str) -> int:
-    """The analyses of ``version`` that held it for :data:`INSUFFICIENT_EVIDENCE` (audit ``held_for``), read
+def _holds(registry: Any, model_name: str, version: str, service: str | None = None,
+           namespace: str | None = None) -> int:
+    """The analyses of ``version`` on this InferenceService (``service`` in ``namespace``: holds on staging
+    are not prod's budget) that held it for :data:`INSUFFICIENT_EVIDENCE` (audit ``held_for``), read
     from the audit log (all of it: a budget must not forget holds behind newer records)."""
     return sum(1 for r in registry.audit_log(model_name, max_results=None)
                if r.get("event") == "analysis" and r.get("held_for") == INSUFFICIENT_EVIDENCE
-               and str(r.get("version", "")) == version)
+               and str(r.get("version", "")) == version
+               and (service is None or r.get("inference_service") in (None, "", service))
+               and (namespace is None or r.get("namespace") in (None, "", namespace)))
 
 
 class _Sending:
