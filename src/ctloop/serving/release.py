@@ -59,11 +59,15 @@ FIRST_DEPLOYMENT = ("created", "unchanged")  # deploy actions with nothing to co
 # an analysis held for too little traffic to judge (analysis.quiet_window): its record's held_for, status' word
 INSUFFICIENT_EVIDENCE = "too little evidence"
 # how a held canary is judged again: nothing schedules it (round 61 review H4, M4)
-HELD_AGAIN = ("nothing judges it again on its own: run the rollout pipeline for this version again (a new run of "
-              "pipeline rollout with this version; locally ctloop run --local --pipeline rollout --param version=N: "
-              "its deploy resumes the canary at the plan's first step), or "
-              "promote or roll it back by hand (ctloop rollout promote|rollback); rollout.max_holds holds, then "
-              "the analysis rolls it back")
+def held_again(model_name: str, version: str) -> str:
+    """How a held canary of ``model_name`` v``version`` is judged again: nothing schedules it (round 61 review H4,
+    M4); the command is the one docs/serving.md "The rollout pipeline alone" runs (its rollout.* params as the
+    first run's)."""
+    return ("nothing judges it again on its own: run the rollout pipeline for this version again (a new run of "
+            f"pipeline rollout with model_name={model_name} version={version}; locally ctloop run --local --pipeline "
+            f"rollout --param model_name={model_name} --param version={version} with the first run's rollout.* "
+            "params: its deploy resumes the canary at the plan's first step), or promote or roll it back by hand "
+            "(ctloop rollout promote|rollback); rollout.max_holds holds, then the analysis rolls it back")
 
 
 @dataclass
@@ -956,7 +960,7 @@ def analyze(registry: Any, isvcs: Any, *, model_name: str, version: str, cfg: Ro
                         held_for = True
                         reason = (f"{reason}; held: {INSUFFICIENT_EVIDENCE}, the canary keeps its share, neither "
                                   f"promoted nor rolled back (hold {held + 1} of rollout.max_holds {cfg.max_holds}; "
-                                  f"{HELD_AGAIN})")
+                                  f"{held_again(model_name, str(version))})")
             except rollout.ChangedOutside as exc:
                 decision, reason, steps = ("hold", f"{exc}; left as it is, neither promoted nor rolled back",
                                            _judged(exc))
