@@ -1918,8 +1918,9 @@ def id_like(distinct: int, rows: int, values: Any = ()) -> bool:
     """Whether a column of ``rows`` rows (missing ones counted: a half-empty comment column is no ID),
     ``distinct`` different values, is an ID (a sample id 'FNA-10331', a request id): a different value
     in every row, from :data:`ID_COLUMN_MIN_ROWS` rows on, unless its (distinct) ``values`` all read as
-    numbers, plain or written ('70,41', '250 ml': :func:`_clearly_number`): a measurement stored as text,
-    a float column read as categorical, is no ID.
+    numbers, plain or written ('70,41', '250 ml': :func:`_clearly_number`), not all of them whole numbers
+    written in digits: a measurement stored as text, a float column read as categorical, is no ID; order
+    numbers, '000123', an EAN are (review of the fixux merge H1: they lost every note).
     The one rule of the fit's note (``components/train``'s ``id_columns``), the drift engine's column
     warning and the backtest's window line (:attr:`ctloop.drift.engine.ColumnDrift.id_like`)."""
     if rows < ID_COLUMN_MIN_ROWS or distinct != rows:
@@ -1927,8 +1928,8 @@ def id_like(distinct: int, rows: int, values: Any = ()) -> bool:
     import pandas as pd
 
     texts = pd.Series(values, dtype=object)
-    if not len(texts):
-        return True
+    if not len(texts) or texts.astype(str).str.strip().str.fullmatch(r"[+-]?\d+").all():
+        return True  # ids written in digits (a whole-number amount in every row differing is rare)
     unread = texts[pd.to_numeric(texts, errors="coerce").isna()]
     return not all(_clearly_number(str(v).strip()) for v in unread)
 

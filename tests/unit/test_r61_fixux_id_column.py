@@ -91,7 +91,11 @@ def test_a_text_id_is_one_to_both() -> None:
         "sample_id"
     ]
     assert id_like(100, 100, [f"r{i}" for i in range(100)])
-    assert not id_like(100, 100, [str(i) for i in range(100)])  # numbers
+    assert id_like(100, 100, [str(i) for i in range(100)])  # order numbers written in digits (review H1)
+    assert id_like(100, 100, [f"{i:06d}" for i in range(100)])  # zero-padded: '000123'
+    assert id_like(100, 100, [str(4000000000000 + i) for i in range(100)])  # EANs
+    assert not id_like(100, 100, [f"{i}.5" for i in range(100)])  # measurements stored as text
+    assert not id_like(100, 100, [f"{i},25" for i in range(100)])  # written with a decimal comma
     assert not id_like(100, 101, [f"r{i}" for i in range(100)])  # a row without a value
 
 
