@@ -68,15 +68,17 @@ def unseen_labels(y: Any, classes: list | None) -> UnseenLabels:
     )
 
 
-# Letters drawn like a Latin one: Unicode's confusables.txt (UTS #39) maps each of these to the Latin letter,
-# the ones a look-alike class name is made of. Small letters only: :func:`_folded` casefolds first.
+# Letters drawn like a Latin one, the ones a look-alike class name is made of: capitals first (Greek 'Ν' is
+# drawn as 'N', its small 'ν' as 'v'), then, after casefold, small letters (Cyrillic 'в' 'к' 'м' 'н' 'т' look
+# like small capitals, not 'b' 'k' 'm' 'h' 't': left alone). :func:`_folded`.
+_CAPITALS = "АВЕКМНОРСТХУІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧ"  # Cyrillic, Greek: drawn as Latin ones (their small letters differ)
+_LATIN_CAPITALS = str.maketrans(dict(zip(_CAPITALS, "ABEKMHOPCTXYIJSABEZHIKMNOPTYX", strict=True)))
 _LATIN_LOOKALIKES = str.maketrans(
     {
-        **dict(zip("аесорхуіјѕԁԛԝһӏвкмнт", "aecopxyijsdqwhlbkmht", strict=True)),  # Cyrillic
+        **dict(zip("аесорхуіјѕԁԛԝһӏ", "aecopxyijsdqwhl", strict=True)),  # Cyrillic
         **dict(zip("αβεηικνορτυχζ", "abenikvoptuxz", strict=True)),  # Greek
     }
 )
-_CAPITALS = "АВЕКМНОРСТХУІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧ"  # Cyrillic, Greek: drawn as Latin ones (their small letters differ)
 _LOOKALIKE_LETTERS = frozenset(chr(c) for c in _LATIN_LOOKALIKES) | frozenset(_CAPITALS)
 # Han (CJK UNIFIED IDEOGRAPH, IDEOGRAPHIC ...), kana and Hangul: one writing (Japanese and Korean mix them in a word)
 _ONE_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "KATAKANA-HIRAGANA": "CJK", "HANGUL": "CJK",
@@ -108,12 +110,22 @@ def _unshown(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def _folded(text: str) -> str:
     """``text`` as a reader sees it: NFKC (full-width and compatibility forms as the plain letter), in
-    any case (casefold, then look-alike letters of other scripts as the Latin ones: 'Нет' and 'нет' alike),
+    any case (look-alike capitals of other scripts as the Latin ones, casefold, then look-alike small letters:
+    'ΝΟ' as 'no', 'Нет' as 'het' and 'нет' as 'нeт', as they are drawn),
     characters that do not show left out."""
     import unicodedata
 
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_LATIN_LOOKALIKES)
+    folded = unicodedata.normalize("NFKC", text).translate(_LATIN_CAPITALS).casefold().translate(_LATIN_LOOKALIKES)
     return "".join(c for c in folded if not _hidden(c)).strip()
+
+
+@lru_cache(maxsize=65536)
+def _cased(text: str) -> str:
+    """``text`` in any case only (NFKC, lower case, what does not show left out): 'Нет' and 'нет', 'CO' and 'Co';
+    not 'Straße' and 'STRASSE' (casefold's 'ss' is a spelling, said as "reads like")."""
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKC", text).lower() if not _hidden(c)).strip()
 
 
 @lru_cache(maxsize=4096)
@@ -156,6 +168,7 @@ def _alikes(classes: Iterable[str]) -> dict[str, list[str]]:
     index: dict[str, list[str]] = {}
     for c in dict.fromkeys(classes):
         index.setdefault(_folded(c), []).append(c)
+        index.setdefault("\0" + _cased(c), []).append(c)  # the same name in another case, in any script
     return index
 
 
@@ -173,6 +186,9 @@ def _written_note(name: str, classes: list[str] | dict[str, list[str]]) -> str:
     why = ""
     if hidden := _unshown(name):
         why = f"with U+{ord(hidden[0]):04X} {unicodedata.name(hidden[0], 'a control character')}, which does not show"
+    elif cased := [c for c in index.get("\0" + _cased(name), ())
+                   if unicodedata.normalize("NFKC", c) != unicodedata.normalize("NFKC", name)]:
+        why = f"which differs from {_shown(cased[0])} only in case"
     elif alike := [c for c in index.get(_folded(name), ()) if c != name]:
         why = f"which reads like {_shown(alike[0])}"
     elif not name.isascii() and any(_disguised(w) for w in re.findall(r"[^\W\d_]+", name)):

@@ -66,9 +66,9 @@ def test_a_look_alike_class_of_the_model_is_named_escaped() -> None:
     ("label", "seen"), [("Нет", "нет"), ("Yes", "yes"), ("Café", "café"), ("НЕТ", "нет")]
 )
 def test_a_case_only_difference_is_said_alike(label: str, seen: str) -> None:
-    # casefold, then the look-alike map: capitals and small letters of every script alike
+    # a difference in case only, in every script, said as such (review of the fixux merge L3)
     text = said([label], [seen, "Да"])
-    assert f"which reads like {seen!r})" in text, text
+    assert f"which differs from {seen!r} only in case)" in text, text
 
 
 def test_what_repr_escapes_is_not_written_twice() -> None:
