@@ -25,3 +25,23 @@ def test_small_cyrillic_letters_drawn_as_small_capitals_read_as_themselves():
 def test_a_difference_in_case_only_is_said_so(name, model):
     note = _written_note(name, [model])
     assert f"which differs from {model!r} only in case" in note, note
+
+
+def test_the_stream_engine_judges_an_id_column_by_its_values_as_the_memory_engine():
+    """Review of the fixux merge M1: the stream engine's id_like ignored the values (a float written as text was
+    an ID to it, a measurement to the memory engine and the fit)."""
+    import pandas as pd
+
+    from ctloop.drift import engine, streaming
+
+    ref = pd.DataFrame({"v": [f"{i}.25" for i in range(300)], "o": [str(100000 + i) for i in range(300)]})
+    cur = pd.DataFrame({"v": [f"{i}.75" for i in range(200)], "o": [str(200000 + i) for i in range(200)]})
+    kinds = {"v": "categorical", "o": "categorical"}
+    def state(frame):
+        out = streaming.DriftState()
+        out.update(frame)
+        return out
+
+    memory = {c.column: c.id_like for c in engine.detect(ref, cur, column_kinds=kinds).columns}
+    stream = {c.column: c.id_like for c in streaming.compare(state(ref), state(cur), column_kinds=kinds).columns}
+    assert memory == stream == {"v": False, "o": True}, (memory, stream)

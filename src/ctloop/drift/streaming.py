@@ -1485,11 +1485,11 @@ def _categorical_counts(name: str, method: str | None, thr: float | None, ref: d
         method = stats.default_method("categorical", n_ref, n_unique)
     st = stats.counts_stat(rc, cc, keys, method=method, threshold=thr)
     detail = "p-value" if st.kind == "p_value" else "distance"
-    warning, pooled = engine.many_categories(name, st, rc, cc, keys)
+    ident = engine.id_column(rc, cc, keys)  # once, with the values (the memory engine's rule; review of fixux M1)
+    warning, pooled = engine.many_categories(name, st, rc, cc, keys, ident)
     if not why:
         return engine.ColumnDrift(name, "categorical", st.method, st.score, st.threshold,
-                                  st.drifted, detail, warning=warning, pooled_p=pooled,
-                                  id_like=engine.id_column(rc, cc))  # fmt: skip
+                                  st.drifted, detail, warning=warning, pooled_p=pooled, id_like=ident)  # fmt: skip
     # merging categories into buckets can only shrink an f-divergence (JS, Hellinger)
     low, high = (st.score, stats.DISTANCE_MAX[method]) if method in stats.DISTANCE_MAX else (None, None)
     out = _approximate(name, "categorical", st.method, st.score, st.threshold, low, high,
