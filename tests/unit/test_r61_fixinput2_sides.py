@@ -50,3 +50,34 @@ def test_a_reordered_directory_read_names_no_wrong_file(tmp_path):
             engine.detect(reference, shuffled)
         said = str(caught.value)
         assert "'n/a?'" in said and "part-" not in said, said  # the frame's own row or index label, no file
+
+
+def _nul_in(path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"a": np.arange(100) * 1.0, "c": ["x"] * 99 + ["p\0q"]}).to_csv(path, index=False)
+
+
+def _clean(path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"a": np.arange(100) * 1.0, "c": ["x"] * 100}).to_csv(path, index=False)
+
+
+@pytest.mark.parametrize("engine_name", ["stream", "memory"])
+def test_a_recursive_glob_s_file_keeps_its_flag_and_a_folder_beside_it_its_own(tmp_path, monkeypatch, capsys,
+                                                                               engine_name):
+    """The final review: fnmatch's '**' is '*' (``data/**/*.csv`` lost its flag on ``data/r0.csv``), and its '*'
+    crosses '/' (``data/*.csv`` took ``--current data/cur``'s ``data/cur/part-0.csv``): storage.glob_match's rule."""
+    monkeypatch.chdir(tmp_path)
+    _nul_in(tmp_path / "data" / "r0.csv")
+    _clean(tmp_path / "cur.csv")
+    assert main(["drift", "--reference", "data/**/*.csv", "--current", "cur.csv", "--engine", engine_name,
+                 "--no-report", "--quiet"]) == 2
+    assert capsys.readouterr().err.startswith("error: --reference: data/r0.csv")
+    (tmp_path / "data" / "r0.csv").unlink()
+    _clean(tmp_path / "data" / "r0.csv")
+    _nul_in(tmp_path / "data" / "cur" / "part-0.csv")
+    _clean(tmp_path / "data" / "cur" / "part-1.csv")
+    assert main(["drift", "--reference", "data/*.csv", "--current", "data/cur", "--engine", engine_name,
+                 "--no-report", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--reference" not in err.split(":", 2)[1], err

@@ -52,7 +52,6 @@ file.
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
 import re
 import sys
@@ -190,9 +189,9 @@ def _drift_command(args: argparse.Namespace) -> int:
     except (DataSourceError, ConfigError) as exc:  # the stream engine names files by their absolute paths
         written = _as_written(str(exc), (args.reference, args.current))
         named = written.split(": ", 1)[0]  # the file the line names, as written
-        for flag, uri in (("--reference", args.reference), ("--current", args.current)):
-            glob = any(c in uri for c in "*?[")
-            if glob and fnmatch.fnmatchcase(named, uri) and named not in (args.reference, args.current) \
+        sides = (("--reference", args.reference, args.current), ("--current", args.current, args.reference))
+        for flag, uri, other in sides:
+            if any(c in uri for c in "*?[") and _globbed(named, uri) and not _under(named, other) \
                     and flag not in written:  # a glob's file: main leads only a line naming the glob itself
                 written = f"{flag}: {written}"  # not the other flag's file beside it (fixinput review M1)
                 break
@@ -207,6 +206,20 @@ def _drift_command(args: argparse.Namespace) -> int:
             way += f", or name it --time-column {col} if it is the time column (not compared)"
         said = str(exc).replace("in both frames", "on both sides")  # a command-line user made no frames
         raise DriftError(f"{said}, or {way}") from exc
+
+
+def _globbed(path: str, pattern: str) -> bool:
+    """Whether ``path`` (or a folder above it: a glob may match directories) matches ``pattern`` as the readers
+    match it (``storage.glob_match``: ``**`` any number of names)."""
+    from ctloop.storage import glob_match
+
+    names = path.split("/")
+    return any(glob_match("/".join(names[:k]), pattern) for k in range(len(names), 0, -1))
+
+
+def _under(path: str, other: str) -> bool:
+    """Whether ``path`` is the other flag's path or lies under it (a directory)."""
+    return path == other or path.startswith(other.rstrip("/") + "/")
 
 
 def _as_written(text: str, uris: tuple[str, ...]) -> str:
