@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ctloop.columns import WEIGHT
 from ctloop.config import TrainingConfig
 from ctloop.contract import (
+    DIGITS_SAID,
     ID_COLUMN_MIN_ROWS,
     ID_SAID,
     ONE_HOT_MAX_CATEGORIES,
@@ -29,6 +30,7 @@ from ctloop.contract import (
     check_finite,
     check_numbers_as_text,
     check_uniform_types,
+    digits_only,
     forms_note,
     id_like,
     nested_values,
@@ -138,13 +140,13 @@ def _bools_as_categories(x: pd.DataFrame, categorical: list[str]) -> pd.DataFram
 
 def id_columns(frame: pd.DataFrame, categorical: list[str]) -> list[str]:
     """The text columns with a different value in every row (:func:`ctloop.contract.id_like`: none below
-    ``ID_COLUMN_MIN_ROWS`` rows, none whose values all read as numbers)."""
+    ``ID_COLUMN_MIN_ROWS`` rows, none whose values all read as numbers unless all are whole numbers in digits)."""
     if len(frame) < ID_COLUMN_MIN_ROWS:
         return []
     named = []
     for name in categorical:
         values = frame[name].dropna().unique()
-        if id_like(len(values), len(frame), values):  # every row, missing ones too; numbers are no IDs
+        if id_like(len(values), len(frame), values):  # every row, missing ones too; measurements are no IDs
             named.append(name)
     return named
 
@@ -510,7 +512,7 @@ def fit(
         # the same text for any row count: Python shows it once per caller, not at every retrain of a backtest
         note = (f"column {name!r} has {ID_SAID}: the one-hot encoder keeps only "
                 f"values seen {ONE_HOT_MIN_FREQUENCY}+ times, so the model learns nothing from it; drop it from the "
-                "training table")
+                "training table" + DIGITS_SAID * digits_only(data[name]))
         warnings.warn(note, UserWarning, stacklevel=2)
         notes.append(f"{note} ({len(data)} rows)")
     for name in categorical:

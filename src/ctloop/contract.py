@@ -1912,6 +1912,16 @@ def forms_note(values: list[str]) -> str:
 # in any later rows, so it drifts in every window.
 ID_COLUMN_MIN_ROWS = 100
 ID_SAID = "a different value in every row (an ID?)"  # how the fit's note and the drift notes name it
+# what the fit adds for whole numbers written as text: an order number, or an amount (final review M4)
+DIGITS_SAID = " (or, if its whole numbers are amounts stored as text, convert the column to numbers)"
+
+
+def digits_only(values: Any) -> bool:
+    """Whether every value of ``values`` (missing ones left out) is a whole number written in digits ('000123')."""
+    import pandas as pd
+
+    texts = pd.Series(values, dtype=object).dropna()
+    return bool(len(texts)) and bool(texts.astype(str).str.strip().str.fullmatch(r"[+-]?\d+").all())
 
 
 def id_like(distinct: int, rows: int, values: Any = ()) -> bool:
@@ -1928,8 +1938,8 @@ def id_like(distinct: int, rows: int, values: Any = ()) -> bool:
     import pandas as pd
 
     texts = pd.Series(values, dtype=object)
-    if not len(texts) or texts.astype(str).str.strip().str.fullmatch(r"[+-]?\d+").all():
-        return True  # ids written in digits (a whole-number amount in every row differing is rare)
+    if not len(texts) or digits_only(texts):
+        return True  # ids written in digits (or amounts: the fit's note says both, DIGITS_SAID)
     unread = texts[pd.to_numeric(texts, errors="coerce").isna()]
     return not all(_clearly_number(str(v).strip()) for v in unread)
 

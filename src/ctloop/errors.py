@@ -64,7 +64,6 @@ def rows_said(first: int, last: int, *, between: str = " and ") -> str:
     return f"rows {first + 1}{between}{last + 1}"
 
 
-
 class CtloopError(Exception):
     """Base class of every error ctloop raises on purpose."""
 

@@ -111,7 +111,7 @@ def _unshown(text: str) -> list[str]:
 def _folded(text: str) -> str:
     """``text`` as a reader sees it: NFKC (full-width and compatibility forms as the plain letter), in
     any case (look-alike capitals of other scripts as the Latin ones, casefold, then look-alike small letters:
-    'ΝΟ' as 'no', 'Нет' as 'het' and 'нет' as 'нeт', as they are drawn),
+    'ΝΟ' as 'no', 'Нет' as 'he' with its Cyrillic 'т', 'нет' as 'н' 'e' 'т': as they are drawn),
     characters that do not show left out."""
     import unicodedata
 
@@ -186,8 +186,7 @@ def _written_note(name: str, classes: list[str] | dict[str, list[str]]) -> str:
     why = ""
     if hidden := _unshown(name):
         why = f"with U+{ord(hidden[0]):04X} {unicodedata.name(hidden[0], 'a control character')}, which does not show"
-    elif cased := [c for c in index.get("\0" + _cased(name), ())
-                   if unicodedata.normalize("NFKC", c) != unicodedata.normalize("NFKC", name)]:
+    elif cased := [c for c in index.get("\0" + _cased(name), ()) if c != name and c.lower() == name.lower()]:
         why = f"which differs from {_shown(cased[0])} only in case"
     elif alike := [c for c in index.get(_folded(name), ()) if c != name]:
         why = f"which reads like {_shown(alike[0])}"

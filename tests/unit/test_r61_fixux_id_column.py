@@ -111,3 +111,18 @@ def test_the_rule_runs_once_per_drifted_column(monkeypatch: pytest.MonkeyPatch) 
     frame = sequential_ids(200)
     result = engine.detect(frame.iloc[:120], frame.iloc[120:], columns=["sample_id"])
     assert result.columns[0].drifted and len(calls) == 1
+
+
+def test_whole_numbers_in_digits_are_said_as_an_id_or_amounts() -> None:
+    """Final review M4: ids written in digits are ids again (48e18357), but such a column may also hold whole
+    amounts, each different: the fit's note says both (contract.DIGITS_SAID)."""
+    import warnings
+
+    frame = pd.DataFrame({"order": [str(100000 + i) for i in range(150)], "code": [f"r{i}" for i in range(150)]})
+    for name, amounts in (("order", True), ("code", False)):
+        assert train_core.id_columns(frame, [name]) == [name]
+        note = f"column {name!r} has x" + train_core.DIGITS_SAID * train_core.digits_only(frame[name])
+        assert ("amounts stored as text" in note) is amounts
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert train_core.digits_only(["000123", "17", None]) and not train_core.digits_only(["1.5", "2"])

@@ -193,7 +193,7 @@ def heavy_tail(name: Any, st: Any, largest_square: float, m2: float, ks_p: Calla
 def id_column(rc: Any, cc: Any, keys: Any = (), rows: int | None = None) -> bool:
     """Whether a categorical column's aligned counts (reference ``rc``, current ``cc``, of the values
     ``keys``) hold a different value in every one of its ``rows`` on both sides, missing ones counted
-    (none given: the counted values), values not all numbers (:func:`ctloop.contract.id_like`, the
+    (none given: the counted values), values not all measurements (:func:`ctloop.contract.id_like`, the
     fit's rule)."""
     import numpy as np
 

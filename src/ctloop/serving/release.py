@@ -63,9 +63,12 @@ def held_again(model_name: str, version: str) -> str:
     """How a held canary of ``model_name`` v``version`` is judged again: nothing schedules it (round 61 review H4,
     M4); the command is the one docs/serving.md "The rollout pipeline alone" runs (its rollout.* params as the
     first run's)."""
+    import shlex
+
+    model, ver = shlex.quote(f"model_name={model_name}"), shlex.quote(f"version={version}")
     return ("nothing judges it again on its own: run the rollout pipeline for this version again (a new run of "
             f"pipeline rollout with model_name={model_name} version={version}; locally ctloop run --local --pipeline "
-            f"rollout --param model_name={model_name} --param version={version} with the first run's rollout.* "
+            f"rollout --param {model} --param {ver} with the first run's rollout.* "
             "params: its deploy resumes the canary at the plan's first step), or promote or roll it back by hand "
             "(ctloop rollout promote|rollback); rollout.max_holds holds, then the analysis rolls it back")
 
