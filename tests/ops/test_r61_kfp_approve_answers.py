@@ -19,8 +19,7 @@ from ctloop.cli import main
 from ctloop.ops.platform import Platform
 from tests.doubles.kfp_api import PREFIX, KfpApiDouble
 from tests.helpers import REPO
-from tests.ops.test_platform import isolate_kfp_env
-from tests.ops.test_r60_kfp_answers_sweep import ANSWERS, _failing_proxy
+from tests.ops.test_r60_kfp_answers_sweep import ANSWERS, _failing_proxy, env  # noqa: F401,F811 - env: the fixture
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
@@ -34,14 +33,19 @@ def double():
     """What ``ctloop apply`` leaves for a model with ``rollout.approval: required``: experiment ``ctloop``, the ct-
     schedule pinning a rollout version (as tests/ops/test_r39_kfp_approve_experiment.py)."""
     with KfpApiDouble(tokens={"t": "ok"}) as kfp:
-        platform = Platform(host=kfp.url, token="t")
-        ct = platform.ensure_pipeline("continuous-training", GOLDEN / "continuous-training.yaml")
-        rollout = platform.ensure_pipeline("rollout", GOLDEN / "rollout.yaml")
-        experiment_id = platform.ensure_experiment("ctloop")
-        platform.reconcile_schedule(experiment_id=experiment_id, job_name=f"ct-{MODEL}", pipeline_id=ct.pipeline_id,
-                                    version_id=ct.version_id, cron="0 0 3 * * *", params={},
-                                    pins={"rollout": (rollout.pipeline_id, rollout.version_id)})
+        apply_leaves(Platform(host=kfp.url, token="t"))
         yield kfp
+
+
+def apply_leaves(platform: Platform) -> None:
+    """What ``ctloop apply`` leaves in KFP for :data:`MODEL`: experiment ``ctloop``, the ct- schedule pinning a
+    rollout version (as tests/ops/test_r39_kfp_approve_experiment.py)."""
+    ct = platform.ensure_pipeline("continuous-training", GOLDEN / "continuous-training.yaml")
+    rollout = platform.ensure_pipeline("rollout", GOLDEN / "rollout.yaml")
+    experiment_id = platform.ensure_experiment("ctloop")
+    platform.reconcile_schedule(experiment_id=experiment_id, job_name=f"ct-{MODEL}", pipeline_id=ct.pipeline_id,
+                                version_id=ct.version_id, cron="0 0 3 * * *", params={},
+                                pins={"rollout": (rollout.pipeline_id, rollout.version_id)})
 
 
 _SHARED: dict[str, tuple] = {}  # one registry per test process, for this module and tests/ops/test_r61_kfp_namespace.py
@@ -76,13 +80,6 @@ def pending(registry):
     return uri, models
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path):
-    isolate_kfp_env(monkeypatch, tmp_path)
-    for name in ("KFP_CA_FILE", "KFP_INSTALL_NAMESPACE", "KF_PIPELINES_IAP_OAUTH2_CLIENT_ID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("KFP_TOKEN", "t")
-    return tmp_path
 
 
 def _approve(capsys, uri: str, double, answer: str, write: str = "") -> tuple[int, str, str, list]:
@@ -105,7 +102,7 @@ def _one_line(code: int, out: str, err: str) -> str:
 
 
 @pytest.mark.parametrize("answer", sorted(ANSWERS))
-def test_every_answer_before_the_record_is_one_line_and_nothing_recorded(env, capsys, double, pending, answer):
+def test_every_answer_before_the_record_is_one_line_and_nothing_recorded(env, capsys, double, pending, answer):  # noqa: F811
     uri, registry = pending
     code, out, err, seen = _approve(capsys, uri, double, answer)
     assert seen[0] >= 1, "approve made no call after healthz: the answer was never given"
@@ -116,7 +113,7 @@ def test_every_answer_before_the_record_is_one_line_and_nothing_recorded(env, ca
 
 @pytest.mark.parametrize("answer", ["401-jwt-expired", "500-internal", "502-nginx-html", "200-cut-short",
                                     "302-login"])
-def test_an_answer_to_the_create_run_is_one_line(env, capsys, double, pending, answer):
+def test_an_answer_to_the_create_run_is_one_line(env, capsys, double, pending, answer):  # noqa: F811
     """The create run (``POST /runs``), after the approval was recorded: one line, exit 2 (a 5xx says the run may
     have started without a KFP run, as ``_created_anyway`` does)."""
     uri, _ = pending

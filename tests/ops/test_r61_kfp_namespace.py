@@ -28,11 +28,10 @@ from tests.doubles.kfp_api import KfpApiDouble
 from tests.doubles.kfp_cli import IMAGE, TRIGGER_PARAMS
 from tests.helpers import REPO
 from tests.ops.test_r59_kfp_routes import PROXY, _kubeconfig, kfp_env  # noqa: F401 - the fixture
-from tests.ops.test_r61_kfp_approve_answers import MODEL, pending, registry  # noqa: F401 - the fixtures
+from tests.ops.test_r61_kfp_approve_answers import MODEL, apply_leaves, pending, registry  # noqa: F401 - the fixtures
 
 pytestmark = pytest.mark.filterwarnings("ignore:This client only works:FutureWarning")
 
-GOLDEN = REPO / "tests" / "golden" / "pipelines"
 
 
 @pytest.fixture
@@ -131,13 +130,7 @@ def kfp_pending(pending, kfp_elsewhere):  # noqa: F811
     """A version pending approval (tests/ops/test_r61_kfp_approve_answers.py's registry, built once per test process:
     round 61 review, L5), and what ``ctloop apply`` leaves in KFP for it (experiment ``ctloop``, the ct- schedule
     pinning a rollout version), as tests/ops/test_r39_kfp_approve_experiment.py sets it up."""
-    platform = Platform(host=kfp_elsewhere.url)
-    ct = platform.ensure_pipeline("continuous-training", GOLDEN / "continuous-training.yaml")
-    rollout = platform.ensure_pipeline("rollout", GOLDEN / "rollout.yaml")
-    experiment_id = platform.ensure_experiment("ctloop")
-    platform.reconcile_schedule(experiment_id=experiment_id, job_name=f"ct-{MODEL}", pipeline_id=ct.pipeline_id,
-                                version_id=ct.version_id, cron="0 0 3 * * *", params={},
-                                pins={"rollout": (rollout.pipeline_id, rollout.version_id)})
+    apply_leaves(Platform(host=kfp_elsewhere.url))
     return pending
 
 
